@@ -1,0 +1,68 @@
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Account, ActivityEvent, Deal, Lead, Rep
+from .resources import AccountResource, ActivityEventResource, DealResource, LeadResource
+
+
+class HistoryImportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Admin with CSV/XLSX import (dry-run preview, per-row errors) and change history."""
+
+
+@admin.register(Account)
+class AccountAdmin(HistoryImportAdmin):
+    resource_classes = [AccountResource]
+    list_display = ("name", "domain", "industry", "employee_count", "annual_revenue", "country", "stage")
+    list_filter = ("industry", "stage", "country")
+    search_fields = ("name", "domain", "external_id")
+
+
+@admin.register(Rep)
+class RepAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "territory", "capacity", "active")
+    list_filter = ("active", "territory")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "territory")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Lead)
+class LeadAdmin(HistoryImportAdmin):
+    resource_classes = [LeadResource]
+    list_display = ("__str__", "email", "account", "source", "country", "owner", "status", "created_at")
+    list_filter = ("status", "source", "seniority", "country", "do_not_email", "unsubscribed")
+    search_fields = ("external_id", "email", "first_name", "last_name", "account__name")
+    list_select_related = ("account", "owner")
+    raw_id_fields = ("account",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ActivityEvent)
+class ActivityEventAdmin(HistoryImportAdmin):
+    resource_classes = [ActivityEventResource]
+    list_display = ("lead", "kind", "occurred_at", "source", "external_id")
+    list_filter = ("kind", "source")
+    search_fields = ("external_id", "lead__email", "lead__external_id", "url")
+    list_select_related = ("lead",)
+    raw_id_fields = ("lead",)
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(Deal)
+class DealAdmin(HistoryImportAdmin):
+    resource_classes = [DealResource]
+    list_display = (
+        "__str__",
+        "account",
+        "lead",
+        "amount",
+        "outcome",
+        "created_on",
+        "closed_on",
+        "competitor",
+    )
+    list_filter = ("outcome", "competitor")
+    search_fields = ("name", "external_id", "account__name", "lead__email", "loss_reason")
+    list_select_related = ("account", "lead")
+    raw_id_fields = ("account", "lead")
+    date_hierarchy = "closed_on"

@@ -1,0 +1,232 @@
+"""The CRM data scoring reads: accounts, leads, activity events, closed deals and reps."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Account(models.Model):
+    class Stage(models.TextChoices):
+        STARTUP = "startup", "Startup"
+        GROWTH = "growth", "Growth"
+        MATURE = "mature", "Mature"
+        ENTERPRISE = "enterprise", "Enterprise"
+        PUBLIC = "public", "Public"
+
+    external_id = models.CharField(max_length=128, blank=True, default="")
+    source_system = models.CharField(max_length=64, blank=True, default="")
+    name = models.CharField(max_length=255)
+    domain = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    industry = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    country = models.CharField(max_length=64, blank=True, default="")
+    region = models.CharField(max_length=64, blank=True, default="")
+    technology_stack = models.JSONField(default=list, blank=True, help_text="List of technologies in use.")
+    stage = models.CharField(max_length=16, choices=Stage.choices, blank=True, default="")
+    funding_total = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    growth_signals = models.JSONField(
+        default=list, blank=True, help_text="E.g. hiring, new funding round, expansion."
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="account_unique_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rep(models.Model):
+    """A sales rep's profile on the user: where and what they sell, and how much they can work."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep")
+    territory = models.CharField(max_length=64, blank=True, default="", help_text="Country or region.")
+    industries = models.JSONField(default=list, blank=True)
+    capacity = models.PositiveIntegerField(default=50, help_text="Leads a week this rep can work.")
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
+class Lead(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        QUALIFIED = "qualified", "Qualified"
+        CONVERTED = "converted", "Converted"
+        LOST = "lost", "Lost"
+
+    class Seniority(models.TextChoices):
+        C_LEVEL = "c_level", "C-level"
+        VP = "vp", "VP"
+        DIRECTOR = "director", "Director"
+        MANAGER = "manager", "Manager"
+        INDIVIDUAL = "individual", "Individual contributor"
+        STUDENT = "student", "Student"
+        OTHER = "other", "Other"
+
+    external_id = models.CharField(max_length=128)
+    source_system = models.CharField(max_length=64, default="crm")
+    email = models.EmailField(blank=True, default="", db_index=True)
+    first_name = models.CharField(max_length=128, blank=True, default="")
+    last_name = models.CharField(max_length=128, blank=True, default="")
+    phone = models.CharField(max_length=64, blank=True, default="")
+    title = models.CharField(max_length=255, blank=True, default="")
+    seniority = models.CharField(max_length=16, choices=Seniority.choices, blank=True, default="")
+    department = models.CharField(max_length=128, blank=True, default="")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    source = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    country = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW, db_index=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    revenue = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    # BANT: captured by the rep or the form; each may be unknown.
+    budget = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    authority = models.BooleanField(null=True, blank=True, help_text="Decision maker or signer.")
+    need = models.CharField(max_length=255, blank=True, default="")
+    timeline_days = models.PositiveIntegerField(null=True, blank=True, help_text="Days until purchase.")
+    do_not_email = models.BooleanField(default=False)
+    do_not_call = models.BooleanField(default=False)
+    unsubscribed = models.BooleanField(default=False)
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text="Any other CRM column; each key can become a Signal."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_system", "external_id"], name="lead_unique_external_id")
+        ]
+        indexes = [models.Index(fields=["owner", "status"])]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email or self.external_id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ActivityEvent(models.Model):
+    class Kind(models.TextChoices):
+        EMAIL_OPEN = "email_open", "Email open"
+        EMAIL_CLICK = "email_click", "Email click"
+        EMAIL_REPLY = "email_reply", "Email reply"
+        PAGE_VIEW = "page_view", "Page view"
+        PRICING_PAGE = "pricing_page", "Pricing page view"
+        CONTENT_DOWNLOAD = "content_download", "Content download"
+        FORM_SUBMISSION = "form_submission", "Form submission"
+        WEBINAR = "webinar", "Webinar attended"
+        DEMO_REQUEST = "demo_request", "Demo request"
+        TRIAL_SIGNUP = "trial_signup", "Trial signup"
+        MEETING_BOOKED = "meeting_booked", "Meeting booked"
+        CHAT = "chat", "Chat conversation"
+        UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
+        BOUNCE = "bounce", "Email bounce"
+        SPAM_COMPLAINT = "spam_complaint", "Spam complaint"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    occurred_at = models.DateTimeField()
+    url = models.CharField(max_length=500, blank=True, default="")
+    properties = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=64, default="api")
+    external_id = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="event_unique_external_id")
+        ]
+        indexes = [models.Index(fields=["lead", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d}"
+
+
+class Deal(models.Model):
+    """Closed (or open) history the model learns from."""
+
+    class Outcome(models.TextChoices):
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        OPEN = "open", "Open"
+
+    external_id = models.CharField(max_length=128, blank=True, default="")
+    source_system = models.CharField(max_length=64, default="crm")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
+    name = models.CharField(max_length=255, blank=True, default="")
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OPEN, db_index=True)
+    created_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    loss_reason = models.CharField(max_length=255, blank=True, default="")
+    touches = models.PositiveIntegerField(null=True, blank=True)
+    stakeholders = models.PositiveIntegerField(null=True, blank=True)
+    competitor = models.CharField(max_length=128, blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="deal_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("created_on")),
+                name="deal_closed_after_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Deal {self.pk}"
+
+    @property
+    def sales_cycle_days(self) -> int | None:
+        if self.closed_on is None:
+            return None
+        return (self.closed_on - self.created_on).days

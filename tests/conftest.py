@@ -1,0 +1,26 @@
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an asyncio loop in the main thread; the ORM must still be usable in tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+X_EDUCATION_CSV = SHARED_DATA / "x-education" / "leads.csv"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip outside CI when a real dependency is missing; in CI its absence is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def x_education_csv() -> Path:
+    require(X_EDUCATION_CSV.exists(), f"the X Education file is not at {X_EDUCATION_CSV}")
+    return X_EDUCATION_CSV
