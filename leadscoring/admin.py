@@ -1,8 +1,9 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
+from rest_framework_api_key.admin import APIKeyModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Account, ActivityEvent, Deal, Lead, Rep
+from .models import Account, ActivityEvent, Deal, IntegrationKey, Lead, Rep
 from .resources import AccountResource, ActivityEventResource, DealResource, LeadResource
 
 
@@ -66,3 +67,11 @@ class DealAdmin(HistoryImportAdmin):
     list_select_related = ("account", "lead")
     raw_id_fields = ("account", "lead")
     date_hierarchy = "closed_on"
+
+
+@admin.register(IntegrationKey)
+class IntegrationKeyAdmin(APIKeyModelAdmin):
+    """Create (the key is shown once), scope and revoke integration keys."""
+
+    list_display = (*APIKeyModelAdmin.list_display, "scope")
+    list_filter = (*APIKeyModelAdmin.list_filter, "scope")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 
@@ -230,3 +231,22 @@ class Deal(models.Model):
         if self.closed_on is None:
             return None
         return (self.closed_on - self.created_on).days
+
+
+class IntegrationKey(AbstractAPIKey):
+    """One integration's API key (CRM, marketing automation, web analytics): revocable, scoped."""
+
+    class Scope(models.TextChoices):
+        READ_ONLY = "read_only", "Read only"
+        READ_WRITE = "read_write", "Read and write"
+
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.READ_ONLY)
+    contact = models.CharField(max_length=255, blank=True, default="", help_text="Who runs this integration.")
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "integration key"
+        verbose_name_plural = "integration keys"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE
