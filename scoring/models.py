@@ -404,6 +404,8 @@ class Job(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    units_total = models.PositiveIntegerField(default=0, help_text="Chunks to do (batch scoring).")
+    units_done = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=255, blank=True, default="")
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)

@@ -1,0 +1,122 @@
+"""Writes to the CRM data from the API and the pages: leads and activity events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from .models import ActivityEvent, Lead
+
+LEAD_FIELDS = {
+    f.name
+    for f in Lead._meta.concrete_fields
+    if f.name not in {"id", "external_id", "source_system", "attributes", "updated_at"}
+} | {"account_id", "owner_id"}
+
+
+def _rescore_on_commit(lead_id: int, trigger: str) -> None:
+    # Scoring follows the commit so the task (maybe on another worker) sees the new row.
+    from scoring.tasks import lead_rescore_task
+
+    transaction.on_commit(lambda: lead_rescore_task.delay(lead_id, trigger))
+
+
+def lead_upsert(*, source_system: str, external_id: str, fields: dict, actor=None) -> tuple[Lead, bool]:
+    """Create or update a lead by (source_system, external_id); unknown keys go to `attributes`."""
+    if not external_id:
+        raise ValidationError({"external_id": ["This field is required."]})
+    known = {k: v for k, v in fields.items() if k in LEAD_FIELDS}
+    extra = {k: v for k, v in fields.items() if k not in LEAD_FIELDS and k != "attributes"}
+    extra.update(fields.get("attributes") or {})
+    with transaction.atomic():
+        lead = (
+            Lead.objects.select_for_update()
+            .filter(source_system=source_system, external_id=external_id)
+            .first()
+        )
+        created = lead is None
+        if created:
+            lead = Lead(source_system=source_system, external_id=external_id)
+        for name, value in known.items():
+            setattr(lead, name, value)
+        if extra:
+            lead.attributes = {**(lead.attributes or {}), **extra}
+        lead.full_clean(validate_unique=False, validate_constraints=False)
+        if actor is not None:
+            lead._history_user = actor
+        try:
+            with transaction.atomic():
+                lead.save()
+        except IntegrityError:
+            # A concurrent writer created the same external id first: update theirs instead.
+            if not created:
+                raise
+            return lead_upsert(source_system=source_system, external_id=external_id, fields=fields, actor=actor)
+        _rescore_on_commit(lead.pk, "created" if created else "event")
+    return lead, created
+
+
+def event_record(
+    *,
+    lead: Lead,
+    kind: str,
+    occurred_at: datetime,
+    source: str,
+    external_id: str,
+    url: str = "",
+    properties: dict | None = None,
+    rescore: bool = True,
+) -> tuple[ActivityEvent, bool]:
+    """Record one activity event; re-sending (same source and external id) is a no-op."""
+    existing = ActivityEvent.objects.filter(source=source, external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+    event = ActivityEvent(
+        lead=lead,
+        kind=kind,
+        occurred_at=occurred_at,
+        source=source,
+        external_id=external_id,
+        url=url or "",
+        properties=properties or {},
+    )
+    event.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        # Lost a race with an identical re-send: the first one stands.
+        return ActivityEvent.objects.get(source=source, external_id=external_id), False
+    if rescore:
+        _rescore_on_commit(lead.pk, "event")
+    return event, True
+
+
+@dataclass
+class EventOutcome:
+    index: int
+    event: ActivityEvent | None
+    created: bool
+    errors: dict | None = None
+
+
+def events_record(*, events: list[dict]) -> list[EventOutcome]:
+    """Record many events; a bad item is reported and never fails the others."""
+    outcomes = []
+    touched: set[int] = set()
+    for index, item in enumerate(events):
+        try:
+            event, created = event_record(**item, rescore=False)
+        except ValidationError as exc:
+            outcomes.append(EventOutcome(index=index, event=None, created=False, errors=exc.message_dict))
+            continue
+        outcomes.append(EventOutcome(index=index, event=event, created=created))
+        if created:
+            touched.add(event.lead_id)
+    # One rescore per lead, however many of its events arrived in this batch.
+    for lead_id in sorted(touched):
+        _rescore_on_commit(lead_id, "event")
+    return outcomes

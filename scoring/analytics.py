@@ -1,0 +1,458 @@
+"""Read-only aggregates for the performance dashboard and the analytics API.
+
+Every function takes a scoring program and an inclusive date range (`start`, `end`: dates) and returns
+plain dicts and lists (JSON-ready: floats, ints, strings, ISO dates), so the pages and the API render the
+same figures. The cohort is the leads *created* in the range that carry a score in the program; each
+function aggregates in SQL (one query each, using the (program, tier) and (program, -score) indexes of
+LeadScore), never row by row in Python.
+
+Definitions, in the sales team's words:
+- converted: the lead's status is one of the program's `outcome_won_statuses` (default: converted);
+- closed: converted or lost;
+- qualified: the model score is at or above the qualification threshold, the lower bound of the
+  second-best tier (Hot and Warm by default) unless given;
+- model accuracy: among closed leads, the share where "qualified" matched "converted";
+- revenue attributed: the sum of `Lead.revenue` over converted leads of the cohort.
+
+Scores are the model's scores (`LeadScore.score`); manual overrides are a rep-facing correction and are
+left out of the aggregates on purpose.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Floor, Least, TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from leadscoring.models import Lead
+
+from .models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, TierDefinition
+
+DEFAULT_RANGE_DAYS = 90
+FUNNEL_STAGES = [
+    ("new", "Lead"),
+    ("contacted", "Contacted"),
+    ("qualified", "Qualified"),
+    ("converted", "Converted"),
+]
+NO_TIER = "(none)"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def default_range(*, today: date | None = None, days: int = DEFAULT_RANGE_DAYS) -> tuple[date, date]:
+    """The last `days` days up to today, inclusive."""
+    today = today or timezone.localdate()
+    return today - timedelta(days=days - 1), today
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Aware datetimes [start 00:00, day after end 00:00) in the current time zone."""
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
+    )
+
+
+def won_statuses(program: ScoringProgram) -> list[str]:
+    return list(program.outcome_won_statuses or [Lead.Status.CONVERTED])
+
+
+def _tiers(program: ScoringProgram) -> list[TierDefinition]:
+    return list(TierDefinition.objects.filter(program=program).order_by("rank"))
+
+
+def qualification_threshold(tiers: list[TierDefinition]) -> float:
+    """The lower bound of the second-best tier (the best when there is only one)."""
+    if not tiers:
+        return 50.0
+    return float(tiers[min(1, len(tiers) - 1)].lower_bound)
+
+
+def cohort(*, program: ScoringProgram, start: date, end: date) -> QuerySet[LeadScore]:
+    """Scores in the program of the leads created in [start, end]."""
+    lo, hi = _bounds(start, end)
+    return LeadScore.objects.filter(program=program, lead__created_at__gte=lo, lead__created_at__lt=hi)
+
+
+def _ratio(part, whole) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _money(value) -> float:
+    return round(float(value or 0), 2)
+
+
+def _conversion_aggregates(statuses: list[str]) -> dict:
+    converted = Q(lead__status__in=statuses)
+    return {
+        "leads": Count("pk"),
+        "converted": Count("pk", filter=converted),
+        "revenue": Coalesce(
+            Sum("lead__revenue", filter=converted),
+            Value(0),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
+        ),
+        "avg_score": Avg("score"),
+    }
+
+
+def _shape_group(row: dict) -> dict:
+    return {
+        "leads": row["leads"],
+        "converted": row["converted"],
+        "conversion_rate": _ratio(row["converted"], row["leads"]),
+        "revenue": _money(row["revenue"]),
+        "avg_score": round(row["avg_score"], 1) if row["avg_score"] is not None else None,
+    }
+
+
+# ---------------------------------------------------------------- KPIs
+
+
+def _kpi_row(*, program, start, end, threshold, statuses) -> dict:
+    converted = Q(lead__status__in=statuses)
+    closed = converted | Q(lead__status=Lead.Status.LOST)
+    qualified = Q(score__gte=threshold)
+    row = cohort(program=program, start=start, end=end).aggregate(
+        leads=Count("pk"),
+        avg_score=Avg("score"),
+        qualified=Count("pk", filter=qualified),
+        converted=Count("pk", filter=converted),
+        closed=Count("pk", filter=closed),
+        correct=Count("pk", filter=(qualified & converted) | (~qualified & Q(lead__status=Lead.Status.LOST))),
+        revenue=Sum("lead__revenue", filter=converted),
+    )
+    return {
+        "lead_volume": row["leads"],
+        "average_score": round(row["avg_score"], 1) if row["avg_score"] is not None else None,
+        "qualified_leads": row["qualified"],
+        "qualified_share": _ratio(row["qualified"], row["leads"]),
+        "converted_leads": row["converted"],
+        "conversion_rate": _ratio(row["converted"], row["leads"]),
+        "closed_leads": row["closed"],
+        "model_accuracy": _ratio(row["correct"], row["closed"]),
+        "revenue_attributed": _money(row["revenue"]),
+    }
+
+
+def _model_auc(model: ScoringModel | None) -> float | None:
+    """The live version's holdout AUC, wherever the training run recorded it."""
+    if model is None or not isinstance(model.metrics, dict):
+        return None
+    metrics = model.metrics
+    for holder in (metrics, metrics.get("holdout"), metrics.get("validation"), metrics.get("overall")):
+        if isinstance(holder, dict):
+            for key in ("auc", "roc_auc", "AUC"):
+                value = holder.get(key)
+                if isinstance(value, int | float) and not math.isnan(value):
+                    return round(float(value), 4)
+    return None
+
+
+def kpis(*, program: ScoringProgram, start: date, end: date, threshold: float | None = None) -> dict:
+    """Headline figures for the range, the same figures for the previous period of equal length, and the
+    live model's holdout AUC (two aggregate queries, plus one for the tiers and one for the live model)."""
+    statuses = won_statuses(program)
+    if threshold is None:
+        threshold = qualification_threshold(_tiers(program))
+    current = _kpi_row(program=program, start=start, end=end, threshold=threshold, statuses=statuses)
+    length = (end - start).days + 1
+    previous = _kpi_row(
+        program=program,
+        start=start - timedelta(days=length),
+        end=start - timedelta(days=1),
+        threshold=threshold,
+        statuses=statuses,
+    )
+    live = ScoringModel.objects.filter(program=program, status=ScoringModel.Status.LIVE).first()
+    return {
+        **current,
+        "qualification_threshold": threshold,
+        "model_auc": _model_auc(live),
+        "model_version": live.version if live else None,
+        "previous": previous,
+    }
+
+
+# ---------------------------------------------------------------- score bins
+
+
+def score_bins(*, program: ScoringProgram, start: date, end: date, width: int = 5) -> list[dict]:
+    """Leads, conversions and revenue per score bin [k*width, (k+1)*width); 100 falls in the last bin."""
+    last = math.ceil(100 / width) - 1
+    bucket = Least(Cast(Floor(F("score") / float(width)), FloatField()), Value(float(last)))
+    rows = (
+        cohort(program=program, start=start, end=end)
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(**_conversion_aggregates(won_statuses(program)))
+        .order_by("bucket")
+    )
+    by_bucket = {int(r["bucket"]): r for r in rows if r["bucket"] is not None}
+    out = []
+    for k in range(last + 1):
+        row = by_bucket.get(k, {"leads": 0, "converted": 0, "revenue": 0, "avg_score": None})
+        lo, hi = k * width, min(100, (k + 1) * width)
+        out.append({"band": f"{lo}-{hi}", "low": lo, "high": hi, **_shape_group(row)})
+    return out
+
+
+def score_distribution(*, program: ScoringProgram, start: date, end: date, width: int = 5, bins=None) -> dict:
+    """The score histogram: bin edges and lead counts."""
+    bins = bins if bins is not None else score_bins(program=program, start=start, end=end, width=width)
+    return {
+        "bins": [{"band": b["band"], "low": b["low"], "high": b["high"], "leads": b["leads"]} for b in bins],
+        "total": sum(b["leads"] for b in bins),
+    }
+
+
+def by_score_band(
+    *, program: ScoringProgram, start: date, end: date, width: int = 10, bins=None
+) -> list[dict]:
+    """Conversion rate and revenue per score band (ROI by band). `bins` may be finer `score_bins` rows
+    (a divisor of `width`), which are merged, so the dashboard runs one query for both charts."""
+    if bins is None:
+        bins = score_bins(program=program, start=start, end=end, width=width)
+    merged: dict[int, dict] = {}
+    for b in bins:
+        key = int(b["low"] // width)
+        acc = merged.setdefault(key, {"leads": 0, "converted": 0, "revenue": 0.0, "score_sum": 0.0})
+        acc["leads"] += b["leads"]
+        acc["converted"] += b["converted"]
+        acc["revenue"] += b["revenue"]
+        acc["score_sum"] += (b["avg_score"] or 0) * b["leads"]
+    out = []
+    for key in sorted(merged):
+        acc = merged[key]
+        lo, hi = key * width, min(100, (key + 1) * width)
+        out.append(
+            {
+                "band": f"{lo}-{hi}",
+                "low": lo,
+                "high": hi,
+                "leads": acc["leads"],
+                "converted": acc["converted"],
+                "conversion_rate": _ratio(acc["converted"], acc["leads"]),
+                "revenue": round(acc["revenue"], 2),
+                "revenue_per_lead": round(acc["revenue"] / acc["leads"], 2) if acc["leads"] else None,
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------- tiers, funnel, sources, geography
+
+
+def by_tier(*, program: ScoringProgram, start: date, end: date, tiers=None) -> list[dict]:
+    """Per tier, best first: leads, share, conversions, conversion rate, revenue and average score."""
+    tiers = tiers if tiers is not None else _tiers(program)
+    rows = {
+        r["tier"]: r
+        for r in cohort(program=program, start=start, end=end)
+        .values("tier")
+        .annotate(**_conversion_aggregates(won_statuses(program)))
+        .order_by()
+    }
+    total = sum(r["leads"] for r in rows.values())
+    out = []
+    for tier in tiers:
+        row = rows.pop(tier.name, {"leads": 0, "converted": 0, "revenue": 0, "avg_score": None})
+        out.append(
+            {
+                "tier": tier.name,
+                "colour": tier.colour,
+                "share": _ratio(row["leads"], total),
+                **_shape_group(row),
+            }
+        )
+    for name, row in sorted(rows.items()):  # tiers renamed or removed since scoring
+        out.append(
+            {
+                "tier": name or NO_TIER,
+                "colour": "#9aa3af",
+                "share": _ratio(row["leads"], total),
+                **_shape_group(row),
+            }
+        )
+    return out
+
+
+def funnel(*, program: ScoringProgram, start: date, end: date) -> list[dict]:
+    """Leads that reached at least each stage (new, contacted, qualified, converted), from their current
+    status; lost leads count in the first stage only, since how far they got is not recorded."""
+    counts = {
+        r["lead__status"]: r["n"]
+        for r in cohort(program=program, start=start, end=end)
+        .values("lead__status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    total = sum(counts.values())
+    order = [s for s, _ in FUNNEL_STAGES]
+    out = []
+    for i, (status, label) in enumerate(FUNNEL_STAGES):
+        reached = total if i == 0 else sum(counts.get(s, 0) for s in order[i:])
+        out.append(
+            {"stage": status, "label": label, "leads": reached, "share_of_top": _ratio(reached, total)}
+        )
+    out.append(
+        {
+            "stage": "lost",
+            "label": "Lost",
+            "leads": counts.get(Lead.Status.LOST, 0),
+            "share_of_top": _ratio(counts.get(Lead.Status.LOST, 0), total),
+        }
+    )
+    return out
+
+
+def _grouped(*, program, start, end, field: str, limit: int, order: str) -> list[dict]:
+    rows = (
+        cohort(program=program, start=start, end=end)
+        .values(field)
+        .annotate(**_conversion_aggregates(won_statuses(program)))
+        .order_by(order, field)[:limit]
+    )
+    return [{"name": r[field] or "(unknown)", **_shape_group(r)} for r in rows]
+
+
+def top_sources(*, program: ScoringProgram, start: date, end: date, limit: int = 10) -> list[dict]:
+    """Lead sources by average score (sources with the most leads first on ties)."""
+    return _grouped(
+        program=program, start=start, end=end, field="lead__source", limit=limit, order="-avg_score"
+    )
+
+
+def geography(*, program: ScoringProgram, start: date, end: date, limit: int = 15) -> list[dict]:
+    """Countries by lead volume, with average score, conversions and revenue."""
+    return _grouped(program=program, start=start, end=end, field="lead__country", limit=limit, order="-leads")
+
+
+# ---------------------------------------------------------------- trends and migration
+
+
+def trend_granularity(start: date, end: date) -> str:
+    days = (end - start).days + 1
+    return "day" if days <= 62 else ("week" if days <= 370 else "month")
+
+
+def trends(
+    *, program: ScoringProgram, start: date, end: date, granularity: str | None = None, threshold=None
+) -> dict:
+    """Per day, week or month of lead creation: lead volume, average score, qualified and converted."""
+    granularity = granularity or trend_granularity(start, end)
+    trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[granularity]
+    if threshold is None:
+        threshold = qualification_threshold(_tiers(program))
+    statuses = won_statuses(program)
+    rows = (
+        cohort(program=program, start=start, end=end)
+        .annotate(period=trunc("lead__created_at"))
+        .values("period")
+        .annotate(
+            leads=Count("pk"),
+            avg_score=Avg("score"),
+            qualified=Count("pk", filter=Q(score__gte=threshold)),
+            converted=Count("pk", filter=Q(lead__status__in=statuses)),
+        )
+        .order_by("period")
+    )
+    points = []
+    for r in rows:
+        period = r["period"]
+        period = period.date() if isinstance(period, datetime) else period
+        points.append(
+            {
+                "period": period.isoformat(),
+                "leads": r["leads"],
+                "avg_score": round(r["avg_score"], 1) if r["avg_score"] is not None else None,
+                "qualified": r["qualified"],
+                "converted": r["converted"],
+                "conversion_rate": _ratio(r["converted"], r["leads"]),
+            }
+        )
+    return {"granularity": granularity, "points": points}
+
+
+def tier_migration(*, program: ScoringProgram, start: date, end: date, tiers=None) -> dict:
+    """How leads rescored in the range moved between tiers: the tier in force at the start (the latest
+    snapshot before it, or "New" for leads first scored in the range) against the tier in force at the end.
+    Leads not rescored in the range kept their tier and are not counted."""
+    lo, hi = _bounds(start, end)
+    tiers = tiers if tiers is not None else _tiers(program)
+
+    def tier_at(moment, strict: bool):
+        at = {"created_at__lt": moment} if strict else {"created_at__lte": moment}
+        return Subquery(
+            ScoreSnapshot.objects.filter(lead=OuterRef("lead_id"), program=program, **at)
+            .order_by("-created_at", "-pk")
+            .values("tier")[:1]
+        )
+
+    moved = ScoreSnapshot.objects.filter(program=program, created_at__gte=lo, created_at__lt=hi).values(
+        "lead_id"
+    )
+    rows = (
+        LeadScore.objects.filter(program=program, lead_id__in=moved)
+        .annotate(tier_from=tier_at(lo, strict=True), tier_to=tier_at(hi, strict=True))
+        .values("tier_from", "tier_to")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    names = [t.name for t in tiers]
+    flows = []
+    for r in rows:
+        flows.append({"from": r["tier_from"] or "New", "to": r["tier_to"] or NO_TIER, "leads": r["n"]})
+    seen = {f["from"] for f in flows} | {f["to"] for f in flows}
+    extra = sorted(seen - set(names) - {"New"})
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "from_tiers": ["New", *names, *extra],
+        "to_tiers": [*names, *extra],
+        "flows": sorted(flows, key=lambda f: -f["leads"]),
+        "total": sum(f["leads"] for f in flows),
+        "colours": {t.name: t.colour for t in tiers},
+    }
+
+
+# ---------------------------------------------------------------- everything for one page
+
+
+def performance(*, program: ScoringProgram, start: date, end: date) -> dict:
+    """Everything the performance dashboard shows, sharing the tier list and the score bins (11 queries)."""
+    tiers = _tiers(program)
+    threshold = qualification_threshold(tiers)
+    bins = score_bins(program=program, start=start, end=end, width=5)
+    return {
+        "program": {"id": program.pk, "name": program.name, "slug": program.slug},
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "kpis": kpis(program=program, start=start, end=end, threshold=threshold),
+        "score_distribution": score_distribution(program=program, start=start, end=end, bins=bins),
+        "by_score_band": by_score_band(program=program, start=start, end=end, width=10, bins=bins),
+        "by_tier": by_tier(program=program, start=start, end=end, tiers=tiers),
+        "funnel": funnel(program=program, start=start, end=end),
+        "trends": trends(program=program, start=start, end=end, threshold=threshold),
+        "top_sources": top_sources(program=program, start=start, end=end),
+        "geography": geography(program=program, start=start, end=end),
+        "tier_migration": tier_migration(program=program, start=start, end=end, tiers=tiers),
+    }

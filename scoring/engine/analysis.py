@@ -1,0 +1,289 @@
+"""Win/loss pattern analysis: base rate, per-signal lift with significance, interactions, non-predictors."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+
+@dataclass
+class SignalLift:
+    """Win rate with and without a signal, the lift, a two-proportion z-test and Wilson intervals."""
+
+    present_won: int
+    present_n: int
+    absent_won: int
+    absent_n: int
+    win_rate_present: float
+    win_rate_absent: float
+    base_rate: float
+    lift: float  # win rate when present / overall win rate
+    z: float
+    p_value: float
+    ci_present: tuple[float, float]  # 95 % Wilson interval of the win rate when present
+    ci_absent: tuple[float, float]
+
+
+def signal_lift(*, present_won: int, present_n: int, absent_won: int, absent_n: int) -> SignalLift:
+    """Lift and significance of one signal from its 2x2 table of closed deals.
+
+    lift = (present_won / present_n) / ((present_won + absent_won) / (present_n + absent_n)); the
+    p-value is the two-sided two-proportion z-test (pooled variance), intervals are Wilson at 95 %.
+    """
+    n = present_n + absent_n
+    base = (present_won + absent_won) / n if n else float("nan")
+    rate_present = present_won / present_n if present_n else float("nan")
+    rate_absent = absent_won / absent_n if absent_n else float("nan")
+    if present_n and absent_n and 0 < present_won + absent_won < n:
+        z, p_value = proportions_ztest([present_won, absent_won], [present_n, absent_n])
+    else:
+        z, p_value = 0.0, 1.0
+    return SignalLift(
+        present_won=int(present_won),
+        present_n=int(present_n),
+        absent_won=int(absent_won),
+        absent_n=int(absent_n),
+        win_rate_present=float(rate_present),
+        win_rate_absent=float(rate_absent),
+        base_rate=float(base),
+        lift=float(rate_present / base) if base else float("nan"),
+        z=float(z),
+        p_value=float(p_value),
+        ci_present=tuple(float(v) for v in proportion_confint(present_won, present_n, method="wilson"))
+        if present_n
+        else (float("nan"), float("nan")),
+        ci_absent=tuple(float(v) for v in proportion_confint(absent_won, absent_n, method="wilson"))
+        if absent_n
+        else (float("nan"), float("nan")),
+    )
+
+
+@dataclass
+class WinLossAnalysis:
+    """The outcome of `win_loss_analysis`; `to_dict()` gives plain, JSON-ready data."""
+
+    n: int
+    n_won: int
+    base_rate: float
+    base_rate_ci: tuple[float, float]
+    signals: pd.DataFrame  # one row per (attribute, value or bin)
+    ranking: pd.DataFrame  # one row per attribute, by information value
+    non_predictors: list[str]
+    interactions: pd.DataFrame
+    loss_reasons: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the report and the Django side."""
+
+        def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+            if frame is None:
+                return []
+            return json_ready(frame.to_dict(orient="records"))
+
+        return {
+            "n": self.n,
+            "n_won": self.n_won,
+            "base_rate": self.base_rate,
+            "base_rate_ci": list(self.base_rate_ci),
+            "signals": records(self.signals),
+            "ranking": records(self.ranking),
+            "non_predictors": list(self.non_predictors),
+            "interactions": records(self.interactions),
+            "loss_reasons": records(self.loss_reasons),
+            "notes": list(self.notes),
+        }
+
+
+def json_ready(value: Any) -> Any:
+    """Numpy scalars, NaN and tuples made JSON-friendly (NaN becomes None), recursively."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_ready(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _signal_levels(X: pd.DataFrame, n_bins: int) -> dict[str, pd.Series]:
+    """Each attribute as a categorical series of the values a rep would name (numbers in quantile bins)."""
+    levels = {}
+    for column in X.columns:
+        values = X[column]
+        if values.dtype == object:
+            levels[column] = values.astype(object)
+        elif values.dropna().nunique() <= 2:
+            levels[column] = values.map({1.0: "yes", 0.0: "no"}).astype(object)
+        else:
+            try:
+                binned = pd.qcut(values, q=n_bins, duplicates="drop")
+            except ValueError:
+                continue
+            levels[column] = binned.astype(str).where(values.notna(), np.nan).astype(object)
+    return levels
+
+
+def win_loss_analysis(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    n_bins: int = 5,
+    min_n: int = 10,
+    alpha: float = 0.05,
+    top_interactions: int = 6,
+    loss_reason: pd.Series | None = None,
+) -> WinLossAnalysis:
+    """Win/loss patterns of the closed deals in `X` (n, p; coerced features) with outcomes `y` (n,) of 0/1.
+
+    For every attribute value (numbers in `n_bins` quantile bins, missing as its own value) with at least
+    `min_n` deals: win rate present/absent, lift, z-test p-value, Benjamini-Hochberg adjusted p-value,
+    Wilson intervals. Attributes are ranked by information value; those with no significant value are
+    the non-predictors. Pairs among the `top_interactions` strongest values are tested for interaction:
+    the joint win rate against what the two lifts would predict on their own (multiplicative model).
+    `loss_reason` (n,), when given, is tallied over the lost deals.
+    """
+    y = np.asarray(y, dtype=int)
+    n, n_won = len(y), int(y.sum())
+    base = n_won / n
+    rows = []
+    presence: dict[tuple[str, str], np.ndarray] = {}
+    for column, levels in _signal_levels(X, n_bins).items():
+        filled = levels.fillna("(missing)")
+        for value, count in filled.value_counts().items():
+            if count < min_n or count == n:
+                continue
+            mask = (filled == value).to_numpy()
+            won_present = int(y[mask].sum())
+            lift = signal_lift(
+                present_won=won_present,
+                present_n=int(mask.sum()),
+                absent_won=n_won - won_present,
+                absent_n=int(n - mask.sum()),
+            )
+            presence[(column, str(value))] = mask
+            rows.append(
+                {
+                    "attribute": column,
+                    "value": str(value),
+                    "n": lift.present_n,
+                    "won": lift.present_won,
+                    "win_rate": lift.win_rate_present,
+                    "win_rate_absent": lift.win_rate_absent,
+                    "lift": lift.lift,
+                    "p_value": lift.p_value,
+                    "ci_low": lift.ci_present[0],
+                    "ci_high": lift.ci_present[1],
+                }
+            )
+    signals = pd.DataFrame(rows)
+    notes = []
+    if signals.empty:
+        signals = pd.DataFrame(
+            columns=["attribute", "value", "n", "won", "win_rate", "lift", "p_value", "p_adjusted"]
+        )
+        notes.append("no attribute value has enough closed deals to analyse")
+    else:
+        # Hundreds of values are tested at once: control the false discovery rate, not each test alone.
+        signals["p_adjusted"] = multipletests(signals["p_value"], method="fdr_bh")[1]
+        signals["significant"] = signals["p_adjusted"] < alpha
+        signals = signals.sort_values("lift", ascending=False, ignore_index=True)
+    ranking_rows = []
+    for column, group in signals.groupby("attribute", sort=False) if not signals.empty else []:
+        won_share = (group["won"] + 0.5) / (n_won + 0.5)
+        lost_share = (group["n"] - group["won"] + 0.5) / (n - n_won + 0.5)
+        iv = float(((won_share - lost_share) * np.log(won_share / lost_share)).sum())
+        ranking_rows.append(
+            {
+                "attribute": column,
+                "information_value": iv,
+                "best_value": group.iloc[group["lift"].argmax()]["value"],
+                "best_lift": float(group["lift"].max()),
+                "worst_value": group.iloc[group["lift"].argmin()]["value"],
+                "worst_lift": float(group["lift"].min()),
+                "significant_values": int(group["significant"].sum()),
+            }
+        )
+    ranking = pd.DataFrame(ranking_rows)
+    if not ranking.empty:
+        ranking = ranking.sort_values("information_value", ascending=False, ignore_index=True)
+    non_predictors = (
+        sorted(set(X.columns) - set(ranking["attribute"][ranking["significant_values"] > 0]))
+        if not (ranking.empty)
+        else sorted(X.columns)
+    )
+    interactions = _interactions(signals, presence, y, base, top_interactions, min_n)
+    loss_table = None
+    if loss_reason is not None:
+        lost = pd.Series(loss_reason).reset_index(drop=True)[y == 0].fillna("(not recorded)")
+        loss_table = lost.value_counts().rename_axis("reason").reset_index(name="n")
+        loss_table["share"] = loss_table["n"] / max(len(lost), 1)
+    low, high = proportion_confint(n_won, n, method="wilson")
+    return WinLossAnalysis(
+        n=n,
+        n_won=n_won,
+        base_rate=base,
+        base_rate_ci=(float(low), float(high)),
+        signals=signals,
+        ranking=ranking,
+        non_predictors=non_predictors,
+        interactions=interactions,
+        loss_reasons=loss_table,
+        notes=notes,
+    )
+
+
+def _interactions(
+    signals: pd.DataFrame,
+    presence: dict[tuple[str, str], np.ndarray],
+    y: np.ndarray,
+    base: float,
+    top: int,
+    min_n: int,
+) -> pd.DataFrame:
+    if signals.empty:
+        return pd.DataFrame(columns=["first", "second", "n", "win_rate", "expected_win_rate", "interaction"])
+    strongest = signals[signals["significant"]].sort_values("lift", ascending=False)
+    picked: list[tuple[str, str]] = []
+    for row in strongest.itertuples():
+        if row.attribute not in {a for a, _ in picked}:
+            picked.append((row.attribute, row.value))
+        if len(picked) >= top:
+            break
+    rows = []
+    for (a, va), (b, vb) in combinations(picked, 2):
+        both = presence[(a, va)] & presence[(b, vb)]
+        if both.sum() < min_n:
+            continue
+        rate = float(y[both].mean())
+        lift_a, lift_b = y[presence[(a, va)]].mean() / base, y[presence[(b, vb)]].mean() / base
+        expected = min(1.0, base * lift_a * lift_b)
+        rows.append(
+            {
+                "first": f"{a} = {va}",
+                "second": f"{b} = {vb}",
+                "n": int(both.sum()),
+                "win_rate": rate,
+                "expected_win_rate": expected,
+                "interaction": rate / expected if expected else float("nan"),
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["first", "second", "n", "win_rate", "expected_win_rate", "interaction"]
+    )
+    return frame.sort_values("interaction", ascending=False, ignore_index=True)
+
+
+def lift_to_dict(lift: SignalLift) -> dict[str, Any]:
+    """A SignalLift as plain data."""
+    return json_ready(asdict(lift))

@@ -1,0 +1,319 @@
+"""Dataset preparation: field mapping, column typing, outcome labels, point-in-time event features.
+
+Everything here takes and returns plain pandas/numpy data; nothing knows about Django.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+BOOLEAN = "boolean"
+DATE = "date"
+ID = "id"
+TEXT = "text"
+CONSTANT = "constant"
+
+# Values a CRM export uses for yes/no flags; compared lower-cased.
+_TRUE_TOKENS = {"yes", "y", "true", "t", "1", "1.0"}
+_FALSE_TOKENS = {"no", "n", "false", "f", "0", "0.0"}
+
+
+class UnusableHistory(ValueError):
+    """The history cannot support what was asked of it (no outcome, one class, too few deals)."""
+
+
+@dataclass
+class FieldMapping:
+    """A field mapping in the docs/mapping.md format (shared with the CSV importer)."""
+
+    outcome: str | None = None
+    won: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    id: str | None = None
+    date: str | None = None
+    entity: str = "lead"
+    missing_values: tuple[str, ...] = ("",)
+    fields: dict[str, str] = field(default_factory=dict)
+    post_outcome: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> FieldMapping:
+        """Build a mapping from the JSON structure documented in docs/mapping.md."""
+        outcome = raw.get("outcome") or {}
+        if isinstance(outcome, str):
+            outcome = {"column": outcome}
+        return cls(
+            outcome=outcome.get("column"),
+            won=tuple(str(v) for v in outcome.get("won") or ()),
+            lost=tuple(str(v) for v in outcome.get("lost") or ()),
+            id=raw.get("id"),
+            date=raw.get("date"),
+            entity=raw.get("entity", "lead"),
+            missing_values=tuple(str(v) for v in raw.get("missing_values", [""])),
+            fields=dict(raw.get("fields") or {}),
+            post_outcome=tuple(raw.get("post_outcome") or ()),
+            ignore=tuple(raw.get("ignore") or ()),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> FieldMapping:
+        """Read a mapping JSON file."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The mapping back in the docs/mapping.md JSON shape."""
+        out = asdict(self)
+        out["outcome"] = {"column": self.outcome, "won": list(self.won)}
+        if self.lost:
+            out["outcome"]["lost"] = list(self.lost)
+        out.pop("won")
+        out.pop("lost")
+        for key in ("missing_values", "post_outcome", "ignore"):
+            out[key] = list(out[key])
+        return out
+
+
+def apply_missing_values(frame: pd.DataFrame, tokens: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Return a copy of `frame` where text cells equal (after stripping) to a missing token are NaN.
+
+    Only object/string columns are touched: a numeric 0 is an answer, not a missing value.
+    """
+    out = frame.copy()
+    token_set = set(tokens)
+    for column in out.columns:
+        series = out[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            stripped = series.astype("string").str.strip()
+            out[column] = series.where(~stripped.isin(token_set) & stripped.notna(), np.nan)
+    return out
+
+
+def outcome_labels(
+    values: pd.Series,
+    *,
+    won: tuple[str, ...] | list[str] | None = None,
+    lost: tuple[str, ...] | list[str] = (),
+) -> pd.Series:
+    """Map an outcome column to 1 (won), 0 (lost) or NaN (open / unknown).
+
+    `won` lists the values meaning won (compared as stripped strings; numeric 1.0 matches "1").
+    Without `won`, a column with exactly two values takes the truthy one (yes/true/1/won) or the
+    less frequent one as won. `lost`, when given, lists the lost values; anything else is then open.
+    """
+    text = values.astype("string").str.strip()
+    # "1.0" from a float column must match a won value of "1".
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    present = text.dropna()
+    present = present[present != ""]
+    if won:
+        won_set = {str(v).strip() for v in won}
+    else:
+        distinct = list(present.unique())
+        if len(distinct) != 2:
+            raise UnusableHistory(
+                f"outcome column {values.name!r} has {len(distinct)} distinct values; pass --won to say which means won"
+            )
+        truthy = [v for v in distinct if v.lower() in _TRUE_TOKENS | {"won", "closed won", "converted"}]
+        won_set = {truthy[0]} if len(truthy) == 1 else {present.value_counts().index[-1]}
+    labels = pd.Series(np.nan, index=values.index, dtype=float)
+    is_won = text.isin(won_set).fillna(False).astype(bool)
+    labels[is_won] = 1.0
+    if lost:
+        lost_set = {str(v).strip() for v in lost}
+        labels[text.isin(lost_set).fillna(False).astype(bool)] = 0.0
+    else:
+        labels[~is_won & text.notna() & (text != "")] = 0.0
+    return labels
+
+
+def infer_column_types(frame: pd.DataFrame) -> dict[str, str]:
+    """Type each column as numeric, categorical, boolean, date, id, text or constant.
+
+    The rules are the ones an analyst applies by eye: one value -> constant; two yes/no-like values ->
+    boolean; (nearly) unique integers or strings -> id; parseable as numbers -> numeric; parseable
+    as dates -> date; long, mostly unique strings -> free text; anything else -> categorical.
+    """
+    types: dict[str, str] = {}
+    n_rows = len(frame)
+    for column in frame.columns:
+        series = frame[column]
+        present = series.dropna()
+        n_distinct = present.nunique()
+        if n_distinct <= 1:
+            types[column] = CONSTANT
+            continue
+        lowered = {str(v).strip().lower() for v in present.unique()[:3]}
+        if n_distinct == 2 and (lowered <= _TRUE_TOKENS | _FALSE_TOKENS):
+            types[column] = BOOLEAN
+            continue
+        unique_ratio = n_distinct / max(len(present), 1)
+        numeric = pd.to_numeric(present, errors="coerce") if series.dtype == object else present
+        numeric_share = float(numeric.notna().mean()) if len(present) else 0.0
+        if pd.api.types.is_numeric_dtype(series) or numeric_share >= 0.95:
+            as_number = pd.to_numeric(present, errors="coerce").dropna()
+            is_integer = bool(np.all(np.mod(as_number.to_numpy(dtype=float), 1) == 0))
+            types[column] = ID if (is_integer and unique_ratio >= 0.98 and n_rows >= 20) else NUMERIC
+            continue
+        sample = present.astype(str).head(200)
+        if sample.str.contains(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", regex=True).mean() >= 0.9:
+            parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+            if parsed.notna().mean() >= 0.9:
+                types[column] = DATE
+                continue
+        if unique_ratio >= 0.98 and n_rows >= 20:
+            types[column] = ID
+            continue
+        if unique_ratio >= 0.5 and sample.str.len().mean() >= 30:
+            types[column] = TEXT
+            continue
+        types[column] = CATEGORICAL
+    return types
+
+
+def coerce_features(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
+    """Return the model-ready columns: numerics and booleans as float, categoricals as object strings.
+
+    Columns typed id, date, text or constant are not features and are dropped.
+    """
+    columns = {}
+    for column, kind in types.items():
+        if column not in frame.columns:
+            # A lead scored later may lack a column the model was trained on: it is simply missing.
+            columns[column] = pd.Series(
+                np.nan, index=frame.index, dtype=float if kind != CATEGORICAL else object
+            )
+            if kind not in (NUMERIC, BOOLEAN, CATEGORICAL):
+                columns.pop(column)
+            continue
+        series = frame[column]
+        if kind == NUMERIC:
+            columns[column] = pd.to_numeric(series, errors="coerce").astype(float)
+        elif kind == BOOLEAN:
+            lowered = series.astype("string").str.strip().str.lower()
+            mapped = pd.Series(np.nan, index=frame.index, dtype=float)
+            mapped[lowered.isin(_TRUE_TOKENS).fillna(False).astype(bool)] = 1.0
+            mapped[lowered.isin(_FALSE_TOKENS).fillna(False).astype(bool)] = 0.0
+            columns[column] = mapped
+        elif kind == CATEGORICAL:
+            text = series.astype("string").str.strip()
+            columns[column] = text.astype(object).where(text.notna(), np.nan)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+# ---------------------------------------------------------------------------------------------
+# Point-in-time features from activity events
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepDecay:
+    """Weight of an event by age: 100 % to 7 days, 75 % to 30, 50 % to 90, 25 % after (editable)."""
+
+    steps: tuple[tuple[float, float], ...] = ((7, 1.0), (30, 0.75), (90, 0.5))
+    floor: float = 0.25
+
+    def weight(self, age_days: np.ndarray) -> np.ndarray:
+        """Weights in [0, 1] for event ages in days (shape (n,))."""
+        weights = np.full(np.shape(age_days), self.floor, dtype=float)
+        # Walk the steps from the oldest down so the tightest step wins.
+        for limit, value in sorted(self.steps, reverse=True):
+            weights = np.where(age_days <= limit, value, weights)
+        return weights
+
+
+@dataclass(frozen=True)
+class HalfLifeDecay:
+    """Weight of an event halves every `half_life_days`."""
+
+    half_life_days: float = 30.0
+
+    def weight(self, age_days: np.ndarray) -> np.ndarray:
+        """Weights in (0, 1] for event ages in days (shape (n,))."""
+        return np.power(0.5, np.asarray(age_days, dtype=float) / self.half_life_days)
+
+
+def event_features(
+    events: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | str,
+    lead_ids: pd.Index | list | None = None,
+    windows: tuple[int, ...] = (7, 30, 90),
+    decay: StepDecay | HalfLifeDecay | dict[str, StepDecay | HalfLifeDecay] | None = None,
+    caps: dict[str, int] | None = None,
+    lead_column: str = "lead_id",
+    kind_column: str = "kind",
+    time_column: str = "occurred_at",
+    account_column: str | None = None,
+    contact_column: str | None = None,
+) -> pd.DataFrame:
+    """Point-in-time behavioural features per lead, using only events that happened by `as_of`.
+
+    events: one row per activity event with `lead_id`, `kind` and `occurred_at` (plus, optionally, an
+    account and a contact column). Returns one row per lead (index = lead id; every id of `lead_ids`
+    is present, with zeros when it had no events) and, for each event kind K:
+
+    - `K_7d`, `K_30d`, `K_90d`: event counts in the trailing windows;
+    - `K_decayed`: the decay-weighted sum (a StepDecay by default; a per-kind dict is allowed);
+    - `K_days_since`: days since the latest event of that kind (NaN when none).
+
+    plus `events_total_90d`, `days_since_last_event` and, with `account_column` and `contact_column`,
+    `account_active_contacts_90d` (distinct contacts of the lead's account active in 90 days).
+    `caps` limits how many events of a kind count (per window and in the decayed sum), so a bot
+    reloading a page 500 times does not look like intent. Events after `as_of` are ignored: features
+    for a historical deal must not see the future.
+    """
+    as_of = pd.Timestamp(as_of)
+    if as_of.tzinfo is None:
+        as_of = as_of.tz_localize("UTC")
+    caps = caps or {}
+    frame = events[
+        [c for c in {lead_column, kind_column, time_column, account_column, contact_column} if c]
+    ].copy()
+    when = pd.to_datetime(frame[time_column], utc=True, errors="coerce")
+    frame = frame.assign(_when=when)
+    frame = frame[frame["_when"].notna() & (frame["_when"] <= as_of)]
+    age_days = (as_of - frame["_when"]).dt.total_seconds().to_numpy() / 86400.0
+    frame = frame.assign(_age=age_days)
+    kinds = sorted(frame[kind_column].dropna().astype(str).unique())
+    frame[kind_column] = frame[kind_column].astype(str)
+    index = pd.Index(lead_ids if lead_ids is not None else frame[lead_column].unique(), name=lead_column)
+    out = pd.DataFrame(index=index)
+    default_decay = StepDecay()
+    for kind in kinds:
+        rows = frame[frame[kind_column] == kind]
+        cap = caps.get(kind)
+        kind_decay = decay.get(kind, default_decay) if isinstance(decay, dict) else (decay or default_decay)
+        grouped = rows.groupby(lead_column)
+        for days in windows:
+            counts = rows[rows["_age"] <= days].groupby(lead_column).size()
+            if cap is not None:
+                counts = counts.clip(upper=cap)
+            out[f"{kind}_{days}d"] = counts.reindex(index).fillna(0).astype(float)
+        weights = rows.assign(_w=kind_decay.weight(rows["_age"].to_numpy()))
+        if cap is not None:
+            # Keep the `cap` most recent events: they weigh the most, and repetition beyond that is noise.
+            weights = weights.sort_values("_age").groupby(lead_column).head(cap)
+        out[f"{kind}_decayed"] = weights.groupby(lead_column)["_w"].sum().reindex(index).fillna(0.0)
+        out[f"{kind}_days_since"] = grouped["_age"].min().reindex(index)
+    recent = frame[frame["_age"] <= max(windows)]
+    out[f"events_total_{max(windows)}d"] = (
+        recent.groupby(lead_column).size().reindex(index).fillna(0).astype(float)
+    )
+    out["days_since_last_event"] = frame.groupby(lead_column)["_age"].min().reindex(index)
+    if account_column and contact_column:
+        active = recent.dropna(subset=[account_column, contact_column])
+        per_account = active.groupby(account_column)[contact_column].nunique()
+        lead_account = frame.dropna(subset=[account_column]).groupby(lead_column)[account_column].last()
+        out[f"account_active_contacts_{max(windows)}d"] = (
+            lead_account.map(per_account).reindex(index).fillna(0).astype(float)
+        )
+    return out

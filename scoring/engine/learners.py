@@ -1,0 +1,300 @@
+"""Learners: logistic regression, random forest, gradient boosting, neural network, and a hybrid.
+
+Each learner is a scikit-learn Pipeline with its own preprocessing, wrapped in a sigmoid calibration
+so its output is a win probability. Inputs are the coerced feature frames of `dataset.coerce_features`
+(numbers as float, categories as object strings with NaN for missing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import beta
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, QuantileTransformer
+
+from .points import WoeBinning
+
+LEARNERS = ("logistic_regression", "random_forest", "gradient_boosting", "neural_network")
+MIN_CLOSED_DEALS = 50
+LOW_CONFIDENCE_DEALS = 200
+
+
+class InsufficientHistory(ValueError):
+    """Too few closed deals to fit a learner honestly."""
+
+
+def check_sample_size(y: np.ndarray, *, minimum: int = MIN_CLOSED_DEALS) -> None:
+    """Refuse to fit on fewer than `minimum` closed deals or without both wins and losses."""
+    y = np.asarray(y)
+    n_won, n_lost = int((y == 1).sum()), int((y == 0).sum())
+    if n_won + n_lost < minimum:
+        raise InsufficientHistory(
+            f"only {n_won + n_lost} closed deals ({n_won} won, {n_lost} lost); at least {minimum} are needed "
+            "before a learner can tell signal from chance"
+        )
+    if min(n_won, n_lost) < 5:
+        raise InsufficientHistory(
+            f"{n_won} won and {n_lost} lost deals: a learner needs at least 5 of each to learn what separates them"
+        )
+
+
+def _split_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
+    categorical = [c for c in X.columns if X[c].dtype == object]
+    numeric = [c for c in X.columns if c not in categorical]
+    return categorical, numeric
+
+
+def make_pipeline_for(kind: str, X: pd.DataFrame, *, seed: int = 42, n_jobs: int = 1) -> Pipeline:
+    """An unfitted preprocessing + model pipeline of the given kind for frames shaped like `X`."""
+    categorical, numeric = _split_columns(X)
+    # Rare levels share one code: a level seen 3 times says more about noise than about buyers.
+    min_frequency = max(10, int(0.005 * len(X)))
+    if kind == "logistic_regression":
+        return Pipeline([("woe", WoeBinning()), ("model", LogisticRegression(C=1.0, max_iter=2000))])
+    ordinal = ColumnTransformer(
+        [
+            (
+                "categories",
+                OrdinalEncoder(
+                    handle_unknown="use_encoded_value",
+                    unknown_value=np.nan,
+                    encoded_missing_value=np.nan,
+                    min_frequency=min_frequency,
+                ),
+                categorical,
+            ),
+            ("numbers", "passthrough", numeric),
+        ],
+        verbose_feature_names_out=False,
+    )
+    if kind == "gradient_boosting":
+        model = HistGradientBoostingClassifier(
+            learning_rate=0.03,
+            max_iter=500,
+            max_leaf_nodes=15,
+            min_samples_leaf=30,
+            l2_regularization=1.0,
+            categorical_features=list(range(len(categorical))),
+            random_state=seed,
+        )
+        return Pipeline([("encode", ordinal), ("model", model)])
+    if kind == "random_forest":
+        model = RandomForestClassifier(
+            n_estimators=300, min_samples_leaf=5, max_features="sqrt", random_state=seed, n_jobs=n_jobs
+        )
+        return Pipeline([("encode", ordinal), ("model", model)])
+    if kind == "neural_network":
+        one_hot = ColumnTransformer(
+            [
+                (
+                    "categories",
+                    make_pipeline(
+                        SimpleImputer(strategy="constant", fill_value="missing"),
+                        OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=min_frequency),
+                    ),
+                    categorical,
+                ),
+                (
+                    "numbers",
+                    make_pipeline(
+                        SimpleImputer(strategy="median", add_indicator=True),
+                        # Quantiles tame the outliers (a 3-hour site visit) that would swamp the scaled inputs.
+                        QuantileTransformer(n_quantiles=200, output_distribution="normal", random_state=seed),
+                    ),
+                    numeric,
+                ),
+            ],
+            sparse_threshold=0.0,
+        )
+        model = MLPClassifier(
+            hidden_layer_sizes=(32, 16), alpha=1e-2, early_stopping=True, max_iter=300, random_state=seed
+        )
+        return Pipeline([("encode", one_hot), ("model", model)])
+    raise ValueError(f"unknown learner {kind!r}; choose one of {', '.join(LEARNERS)}")
+
+
+@dataclass
+class Learner:
+    """A calibrated learner: `fit` on coerced features, `predict_proba` returns P(win), shape (n,)."""
+
+    kind: str
+    seed: int = 42
+    calibration_folds: int = 3
+    n_jobs: int = 1
+    estimator: Any = None
+    columns: list[str] = field(default_factory=list)
+    n_train: int = 0
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> Learner:
+        """Fit the pipeline and its sigmoid calibration on `X` (n, p) and `y` (n,) of 0/1."""
+        check_sample_size(y)
+        y = np.asarray(y, dtype=int)
+        self.columns = list(X.columns)
+        self.n_train = len(y)
+        folds = max(2, min(self.calibration_folds, int(min(y.sum(), len(y) - y.sum()))))
+        pipeline = make_pipeline_for(self.kind, X, seed=self.seed, n_jobs=self.n_jobs)
+        # A linear model keeps one fitted pipeline (ensemble=False) so its explanation stays exact;
+        # the others average the fold models, which also steadies the trees.
+        self.estimator = CalibratedClassifierCV(
+            pipeline, method="sigmoid", cv=folds, ensemble=self.kind != "logistic_regression"
+        )
+        self.estimator.fit(X[self.columns], y)
+        self.remember_reference(X)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of a win per row, shape (n,)."""
+        return self.estimator.predict_proba(X[self.columns])[:, 1]
+
+    def linear_terms(self, X: pd.DataFrame) -> tuple[np.ndarray, float, tuple[float, float]]:
+        """For logistic regression only: per-signal log-odds terms (n, p) centred on the training mean,
+        the log-odds of the average lead, and the sigmoid calibration (a, b): p = 1 / (1 + exp(a*f + b)).
+        """
+        if self.kind != "logistic_regression":
+            raise TypeError("linear terms exist only for logistic regression")
+        fitted = self.estimator.calibrated_classifiers_[0]
+        pipeline, calibrator = fitted.estimator, fitted.calibrators[0]
+        woe = pipeline.named_steps["woe"].transform(X[self.columns])
+        model = pipeline.named_steps["model"]
+        terms = woe * model.coef_[0]
+        return (
+            terms - self._term_means,
+            float(model.intercept_[0] + self._term_means.sum()),
+            (
+                float(calibrator.a_),
+                float(calibrator.b_),
+            ),
+        )
+
+    def remember_reference(self, X: pd.DataFrame) -> None:
+        """Store the training means of the linear terms (the 'average lead' explanations start from)."""
+        if self.kind == "logistic_regression":
+            fitted = self.estimator.calibrated_classifiers_[0].estimator
+            woe = fitted.named_steps["woe"].transform(X[self.columns])
+            self._term_means = (woe * fitted.named_steps["model"].coef_[0]).mean(axis=0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What was fitted, as plain data."""
+        base = self.estimator.calibrated_classifiers_[0].estimator.named_steps["model"]
+        params = {
+            k: v for k, v in base.get_params().items() if isinstance(v, int | float | str | bool | None)
+        }
+        return {"kind": self.kind, "n_train": self.n_train, "calibration": "sigmoid", "params": params}
+
+
+@dataclass
+class Guardrail:
+    """A rule on top of a learner: a hard disqualifier (probability capped at `cap`) or a cap.
+
+    `column` compared with `operator` ("==", "!=", "<", "<=", ">", ">=", "in", "missing") to `value`.
+    """
+
+    column: str
+    operator: str
+    value: Any
+    cap: float  # the highest probability a lead matching the rule may get (0 disqualifies)
+    reason: str = ""
+
+    def matches(self, frame: pd.DataFrame) -> np.ndarray:
+        """Boolean mask (n,) of leads the rule applies to; a missing column matches nobody."""
+        if self.column not in frame.columns:
+            return np.zeros(len(frame), dtype=bool)
+        values = frame[self.column]
+        if self.operator == "missing":
+            return values.isna().to_numpy()
+        if self.operator == "in":
+            return values.isin(list(self.value)).to_numpy()
+        ops = {
+            "==": values.eq,
+            "!=": values.ne,
+            "<": values.lt,
+            "<=": values.le,
+            ">": values.gt,
+            ">=": values.ge,
+        }
+        return ops[self.operator](self.value).fillna(False).to_numpy(dtype=bool)
+
+    def to_dict(self) -> dict[str, Any]:
+        value = list(self.value) if isinstance(self.value, set | tuple | list) else self.value
+        return {
+            "column": self.column,
+            "operator": self.operator,
+            "value": value,
+            "cap": self.cap,
+            "reason": self.reason,
+        }
+
+
+def derive_guardrails(
+    X: pd.DataFrame, y: np.ndarray, *, min_n: int = 30, max_win_rate: float = 0.03
+) -> list[Guardrail]:
+    """Disqualifiers learned from history: category levels whose win rate is surely below `max_win_rate`.
+
+    A level qualifies when it covers at least `min_n` closed deals and the upper 95 % Clopper-Pearson bound
+    of its win rate stays below `max_win_rate`; such leads are capped at that observed upper bound.
+    """
+    y = np.asarray(y, dtype=int)
+    rules = []
+    for column in X.columns:
+        if X[column].dtype != object:
+            continue
+        table = pd.DataFrame({"level": X[column], "won": y}).groupby("level")["won"].agg(["sum", "count"])
+        for level, row in table.iterrows():
+            n, won = int(row["count"]), int(row["sum"])
+            if n < min_n:
+                continue
+            upper = float(beta.ppf(0.975, won + 1, n - won)) if won < n else 1.0
+            if upper < max_win_rate:
+                rules.append(
+                    Guardrail(
+                        column,
+                        "==",
+                        level,
+                        cap=upper,
+                        reason=f"{won} of {n} past leads with {column} = {level} won",
+                    )
+                )
+    return rules
+
+
+@dataclass
+class HybridLearner:
+    """A learner with rule guardrails on top: matching leads have their probability capped."""
+
+    learner: Learner
+    guardrails: list[Guardrail] = field(default_factory=list)
+    kind: str = "hybrid"
+
+    @property
+    def columns(self) -> list[str]:
+        return self.learner.columns
+
+    def predict_proba(self, X: pd.DataFrame, *, raw: pd.DataFrame | None = None) -> np.ndarray:
+        """Calibrated probability (n,), capped by every guardrail the lead matches."""
+        probability = self.learner.predict_proba(X)
+        return self.apply_guardrails(probability, raw if raw is not None else X)
+
+    def apply_guardrails(self, probability: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+        """Cap `probability` (n,) for the rows of `frame` each rule matches."""
+        capped = probability.copy()
+        for rule in self.guardrails:
+            mask = rule.matches(frame)
+            capped[mask] = np.minimum(capped[mask], rule.cap)
+        return capped
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "hybrid",
+            "learner": self.learner.to_dict(),
+            "guardrails": [g.to_dict() for g in self.guardrails],
+        }

@@ -1,0 +1,381 @@
+"""The points model (scorecard): binned signals, weight of evidence, points a rep can read.
+
+`WoeBinning` bins every signal (optbinning's optimal binning for numbers, frequent levels for
+categories) and measures each bin's weight of evidence. `Scorecard` turns those into points
+grouped by dimension, with per-dimension caps, scaled to 0-100.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+
+DIMENSIONS = ("firmographic", "behavioral", "engagement", "intent", "negative")
+
+# Keyword rules for dimension assignment: what a RevOps analyst would file each signal under.
+# The first rule that matches the (lower-cased) column name wins; a mapping may override.
+_DIMENSION_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "intent",
+        (
+            "pricing",
+            "demo",
+            "trial",
+            "quote",
+            "request",
+            "source",
+            "origin",
+            "campaign",
+            "search",
+            "matters",
+            "hear",
+            "recommend",
+            "advert",
+            "referr",
+            "intent",
+            "newspaper",
+            "magazine",
+            "forum",
+        ),
+    ),
+    (
+        "behavioral",
+        ("visit", "page", "time spent", "website", "session", "view", "click", "download", "web"),
+    ),
+    (
+        "engagement",
+        (
+            "email",
+            "call",
+            "chat",
+            "activity",
+            "open",
+            "reply",
+            "meeting",
+            "update",
+            "newsletter",
+            "content",
+            "subscribe",
+            "interview",
+            "event",
+            "contact",
+            "webinar",
+            "copy",
+        ),
+    ),
+    (
+        "firmographic",
+        (
+            "country",
+            "city",
+            "region",
+            "industry",
+            "company",
+            "size",
+            "employee",
+            "revenue",
+            "occupation",
+            "specialization",
+            "title",
+            "role",
+            "segment",
+            "territory",
+            "state",
+            "account",
+            "seniority",
+        ),
+    ),
+)
+
+
+def dimension_of(column: str, overrides: dict[str, str] | None = None) -> str:
+    """The scorecard dimension a signal belongs to (firmographic, behavioral, engagement or intent)."""
+    if overrides and column in overrides:
+        return overrides[column]
+    name = column.lower()
+    for dimension, keywords in _DIMENSION_RULES:
+        if any(re.search(rf"\b{re.escape(word)}", name) for word in keywords):
+            return dimension
+    return "firmographic"
+
+
+@dataclass
+class SignalBins:
+    """The bins of one signal: numeric split points or category groups, plus a missing bin."""
+
+    column: str
+    kind: str  # "numeric" or "categorical"
+    splits: np.ndarray | None = None  # numeric: bin i holds splits[i-1] <= x < splits[i]
+    categories: dict[str, int] = field(default_factory=dict)  # categorical: level -> bin index
+    labels: list[str] = field(default_factory=list)  # one per bin, the missing bin last
+    woe: np.ndarray | None = None  # log-odds of a win in the bin minus the overall log-odds
+    n: np.ndarray | None = None
+    won: np.ndarray | None = None
+    iv: float = 0.0
+
+    @property
+    def missing_bin(self) -> int:
+        return len(self.labels) - 1
+
+    def bin_index(self, values: pd.Series) -> np.ndarray:
+        """Bin index of each value (shape (n,)); missing and unseen levels go to the missing bin."""
+        if self.kind == "numeric":
+            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            index = np.searchsorted(self.splits, numbers, side="right")
+            return np.where(np.isnan(numbers), self.missing_bin, index)
+        index = values.map(self.categories)
+        # A level never seen in training has no evidence behind it: treat it like a missing answer,
+        # except that a grouped "other" bin exists for rare levels, which is where unseen ones belong.
+        other = self.categories.get("\x00other", self.missing_bin)
+        return np.where(values.isna(), self.missing_bin, index.fillna(other)).astype(int)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+class WoeBinning(BaseEstimator, TransformerMixin):
+    """Bin each column and replace values by their bin's weight of evidence (a sklearn transformer).
+
+    Numeric columns are binned with optbinning's OptimalBinning (monotonic where it pays); categorical
+    (object) columns keep each level with at least `min_level_share` of rows (and 10 rows) as its own
+    bin and group the rest as "other". WoE is smoothed by `smoothing` pseudo-counts, positive when a
+    bin wins more than average. The transform is a plain numpy lookup, fast enough for millions of rows.
+    """
+
+    def __init__(self, min_bin_share: float = 0.03, min_level_share: float = 0.005, smoothing: float = 0.5):
+        self.min_bin_share = min_bin_share
+        self.min_level_share = min_level_share
+        self.smoothing = smoothing
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> WoeBinning:
+        """Learn bins and WoE per column from features `X` (n, p) and labels `y` (n,) of 0/1."""
+        from optbinning import OptimalBinning
+
+        y = np.asarray(y, dtype=int)
+        self.columns_ = list(X.columns)
+        self.bins_: list[SignalBins] = []
+        total_won, total_lost = y.sum(), len(y) - y.sum()
+        for column in self.columns_:
+            values = X[column]
+            if values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype):
+                counts = values.value_counts()
+                keep = counts[counts >= max(10, self.min_level_share * len(values))].index
+                categories = {str(level): i for i, level in enumerate(keep)}
+                labels = [str(level) for level in keep]
+                if len(keep) < len(counts):
+                    categories["\x00other"] = len(labels)
+                    for level in counts.index.difference(keep):
+                        categories[str(level)] = len(labels)
+                    labels.append("other")
+                labels.append("missing")
+                signal = SignalBins(column, "categorical", categories=categories, labels=labels)
+            else:
+                numbers = values.to_numpy(dtype=float)
+                present = ~np.isnan(numbers)
+                splits = np.array([])
+                if present.sum() >= 20 and np.unique(numbers[present]).size > 1:
+                    optimal = OptimalBinning(
+                        name=str(column), dtype="numerical", min_bin_size=self.min_bin_share, max_n_bins=8
+                    )
+                    optimal.fit(numbers[present], y[present])
+                    splits = np.asarray(optimal.splits, dtype=float)
+                edges = [-np.inf, *splits, np.inf]
+                labels = []
+                for low, high in zip(edges[:-1], edges[1:], strict=True):
+                    if np.isinf(low) and np.isinf(high):
+                        labels.append("any value")
+                    elif np.isinf(low):
+                        labels.append(f"below {_fmt(high)}")
+                    elif np.isinf(high):
+                        labels.append(f"{_fmt(low)} or more")
+                    else:
+                        labels.append(f"{_fmt(low)} to {_fmt(high)}")
+                labels.append("missing")
+                signal = SignalBins(column, "numeric", splits=splits, labels=labels)
+            index = signal.bin_index(values)
+            n_bins = len(signal.labels)
+            n = np.bincount(index, minlength=n_bins).astype(float)
+            won = np.bincount(index, weights=y, minlength=n_bins)
+            lost = n - won
+            a = self.smoothing
+            signal.woe = np.log((won + a) / (total_won + a)) - np.log((lost + a) / (total_lost + a))
+            # A bin nobody fell into carries no evidence either way.
+            signal.woe = np.where(n > 0, signal.woe, 0.0)
+            share_won, share_lost = (won + a) / (total_won + a), (lost + a) / (total_lost + a)
+            signal.iv = float(np.sum((share_won - share_lost) * signal.woe))
+            signal.n, signal.won = n, won
+            self.bins_.append(signal)
+        return self
+
+    def bin_indices(self, X: pd.DataFrame) -> np.ndarray:
+        """Bin index per row and column, shape (n, p), int."""
+        return np.column_stack([signal.bin_index(X[signal.column]) for signal in self.bins_]).astype(int)
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """WoE per row and column, shape (n, p), float."""
+        return np.column_stack(
+            [signal.woe[signal.bin_index(X[signal.column])] for signal in self.bins_]
+        ).astype(float)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray(self.columns_, dtype=object)
+
+
+@dataclass
+class Scorecard:
+    """A fitted points model: points per signal bin, dimensions, caps, scaled to 0-100.
+
+    score = base + sum over dimensions of min(positive points in the dimension, its cap) + negative points,
+    all multiplied by `scale` so the attainable range is exactly 0-100. Contributions therefore sum to
+    the score (capped dimensions scale their signals' points down in proportion).
+    """
+
+    binning: WoeBinning
+    signals: list[str]
+    points: dict[str, np.ndarray]  # per signal, one point value per bin (already on the 0-100 scale)
+    dimensions: dict[str, str]
+    caps: dict[str, float]
+    base: float
+    calibration: LogisticRegression
+    dropped: dict[str, str] = field(default_factory=dict)  # signal -> why it carries no points
+
+    def contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row points of each signal after caps (n, k) and the bin indices (n, k)."""
+        position = {column: i for i, column in enumerate(self.binning.columns_)}
+        bins = np.column_stack(
+            [self.binning.bins_[position[s]].bin_index(X[s]) for s in self.signals]
+        ).astype(int)
+        raw = np.column_stack([self.points[s][bins[:, j]] for j, s in enumerate(self.signals)])
+        scaled = raw.copy()
+        for dimension, cap in self.caps.items():
+            members = [j for j, s in enumerate(self.signals) if self.dimensions[s] == dimension]
+            if not members:
+                continue
+            positive = np.clip(raw[:, members], 0, None)
+            total = positive.sum(axis=1)
+            factor = np.where(total > cap, cap / np.maximum(total, 1e-12), 1.0)
+            scaled[:, members] = np.where(
+                raw[:, members] > 0, raw[:, members] * factor[:, None], raw[:, members]
+            )
+        return scaled, bins
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        """Scores 0-100, shape (n,)."""
+        contributions, _ = self.contributions(X)
+        return np.clip(self.base + contributions.sum(axis=1), 0.0, 100.0)
+
+    def probability(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated win probability for scores (n,): a logistic fit of the outcome on the score."""
+        return self.calibration.predict_proba(np.asarray(scores, dtype=float).reshape(-1, 1))[:, 1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scorecard as plain data: each signal's bins with points, win rate, WoE and size."""
+        position = {column: i for i, column in enumerate(self.binning.columns_)}
+        rows = []
+        for signal in self.signals:
+            bins = self.binning.bins_[position[signal]]
+            for i, label in enumerate(bins.labels):
+                n = float(bins.n[i])
+                rows.append(
+                    {
+                        "signal": signal,
+                        "dimension": self.dimensions[signal],
+                        "bin": label,
+                        "points": round(float(self.points[signal][i]), 1),
+                        "n": int(n),
+                        "win_rate": round(float(bins.won[i] / n), 4) if n else None,
+                        "woe": round(float(bins.woe[i]), 4),
+                    }
+                )
+        return {
+            "base": round(self.base, 2),
+            "caps": {k: round(v, 1) for k, v in self.caps.items()},
+            "signals": rows,
+            "dropped": dict(self.dropped),
+            "information_value": {
+                s.column: round(s.iv, 4) for s in self.binning.bins_ if s.column in self.points
+            },
+        }
+
+
+def fit_scorecard(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    binning: WoeBinning | None = None,
+    dimension_overrides: dict[str, str] | None = None,
+    min_iv: float = 0.02,
+    max_correlation: float = 0.8,
+    cap_share: float = 0.5,
+) -> Scorecard:
+    """Fit a points model on features `X` (n, p; coerced) and labels `y` (n,) of 0/1.
+
+    Points are traced to measured effect: each bin's weight of evidence times its signal's logistic
+    regression weight (fitted jointly, so correlated signals are not counted twice), and signals whose
+    WoE correlates above `max_correlation` with a stronger signal are dropped outright. Signals with
+    information value below `min_iv` do not predict and get no points; a signal whose joint weight
+    turns negative (it only echoes others) is dropped and the fit repeated. No dimension may hold more
+    than `cap_share` of the 0-100 range.
+    """
+    y = np.asarray(y, dtype=int)
+    binning = binning if binning is not None else WoeBinning().fit(X, y)
+    woe = pd.DataFrame(binning.transform(X), columns=binning.columns_, index=X.index)
+    iv = {s.column: s.iv for s in binning.bins_}
+    dropped: dict[str, str] = {}
+    candidates = []
+    for column in sorted(iv, key=iv.get, reverse=True):
+        if iv[column] < min_iv:
+            dropped[column] = f"information value {iv[column]:.3f} < {min_iv}: does not predict"
+            continue
+        twin = next(
+            (c for c in candidates if abs(np.corrcoef(woe[c], woe[column])[0, 1]) > max_correlation), None
+        )
+        if twin is not None:
+            dropped[column] = f"moves with {twin} (WoE correlation > {max_correlation}); counted once"
+            continue
+        candidates.append(column)
+    if not candidates:
+        raise ValueError("no signal carries information about the outcome; a points model cannot be built")
+    while True:
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(woe[candidates], y)
+        negative = [c for c, w in zip(candidates, model.coef_[0], strict=True) if w <= 0]
+        if not negative or len(negative) == len(candidates):
+            break
+        for column in negative:
+            dropped[column] = "adds nothing once stronger signals are counted (joint weight <= 0)"
+        candidates = [c for c in candidates if c not in negative]
+    position = {column: i for i, column in enumerate(binning.columns_)}
+    raw_points = {
+        column: weight * binning.bins_[position[column]].woe
+        for column, weight in zip(candidates, model.coef_[0], strict=True)
+    }
+    dimensions = {c: dimension_of(c, dimension_overrides) for c in candidates}
+    negative_floor = sum(min(0.0, float(p.min())) for p in raw_points.values())
+    positive_max: dict[str, float] = {}
+    for column, pts in raw_points.items():
+        positive_max[dimensions[column]] = positive_max.get(dimensions[column], 0.0) + max(
+            0.0, float(pts.max())
+        )
+    # Caps bind only on the dimension that would otherwise hold more than its share of the range.
+    total_range = -negative_floor + sum(positive_max.values())
+    caps = {d: min(v, cap_share * total_range) for d, v in positive_max.items()}
+    scale = 100.0 / (-negative_floor + sum(caps.values()))
+    card = Scorecard(
+        binning=binning,
+        signals=candidates,
+        points={c: p * scale for c, p in raw_points.items()},
+        dimensions=dimensions,
+        caps={d: v * scale for d, v in caps.items()},
+        base=-negative_floor * scale,
+        calibration=LogisticRegression(C=1e6, max_iter=1000),
+        dropped=dropped,
+    )
+    card.calibration.fit(card.score(X).reshape(-1, 1), y)
+    return card

@@ -1,0 +1,144 @@
+"""Feeds the engine from the database: one row per lead, one column per active Signal.
+
+The same builder serves training (each closed lead as of its own cut-off, so no feature sees the
+future) and scoring (every lead as of now), so what a model learned and what it scores never differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from django.utils import timezone
+
+from leadscoring.models import ActivityEvent, Lead
+
+from .engine.dataset import HalfLifeDecay, StepDecay, event_features
+from .models import Signal
+
+CHUNK = 5000
+_REFERENCE = pd.Timestamp("2100-01-01", tz="UTC")
+
+
+def _decay(spec: dict) -> StepDecay | HalfLifeDecay:
+    if spec.get("half_life_days"):
+        return HalfLifeDecay(half_life_days=float(spec["half_life_days"]))
+    steps = spec.get("steps") or []
+    bounded = tuple((float(days), float(weight)) for days, weight in steps if days is not None)
+    floor = next((float(weight) for days, weight in steps if days is None), 0.25)
+    return StepDecay(steps=bounded, floor=floor) if bounded else StepDecay()
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _lead_rows(lead_ids: Sequence[int], signals: list[Signal]) -> pd.DataFrame:
+    lead_fields = {s.source_field for s in signals if s.source == Signal.Source.LEAD_FIELD}
+    account_fields = {
+        f"account__{s.source_field}" for s in signals if s.source == Signal.Source.ACCOUNT_FIELD
+    }
+    wants_attributes = any(s.source == Signal.Source.ATTRIBUTE for s in signals)
+    columns = ["id", "account_id", *sorted(lead_fields), *sorted(account_fields)]
+    if wants_attributes:
+        columns.append("attributes")
+    rows = []
+    for chunk in _chunks(lead_ids):
+        rows.extend(Lead.objects.filter(id__in=chunk).values(*columns))
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    return frame.set_index("id").reindex(pd.Index(lead_ids, name="id"))
+
+
+def _event_rows(lead_ids: Sequence[int], kinds: set[str]) -> pd.DataFrame:
+    rows = []
+    for chunk in _chunks(lead_ids):
+        qs = ActivityEvent.objects.filter(lead_id__in=chunk)
+        if kinds:
+            qs = qs.filter(kind__in=kinds)
+        rows.extend(qs.values_list("lead_id", "kind", "occurred_at"))
+    return pd.DataFrame.from_records(rows, columns=["lead_id", "kind", "occurred_at"])
+
+
+def _transform(values: pd.Series, signal: Signal) -> pd.Series:
+    if signal.transformation == Signal.Transformation.LOG:
+        return np.log1p(pd.to_numeric(values, errors="coerce").clip(lower=0))
+    if signal.transformation == Signal.Transformation.PRESENT:
+        return values.notna() & (values.astype(str) != "")
+    if signal.value_type == Signal.ValueType.NUMERICAL:
+        return pd.to_numeric(values, errors="coerce").astype(float)
+    if signal.value_type == Signal.ValueType.BOOLEAN:
+        return values.map(lambda v: None if v is None or v == "" else bool(v)).astype(object)
+    return values.map(lambda v: None if v is None or v == "" else str(v)).astype(object)
+
+
+def lead_signal_frame(
+    *,
+    lead_ids: Sequence[int],
+    signals: list[Signal],
+    as_of: datetime | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Signal values for leads (index: lead id; columns: signal keys).
+
+    as_of: one moment for every lead (scoring; default now), or a Series of moments indexed by lead
+    id (training: each closed lead as of its own cut-off).
+    """
+    lead_ids = list(lead_ids)
+    frame = pd.DataFrame(index=pd.Index(lead_ids, name="id"))
+    if not lead_ids:
+        return frame.assign(**{s.key: pd.Series(dtype=float) for s in signals})
+    leads = _lead_rows(lead_ids, signals)
+    event_signals = [s for s in signals if s.source == Signal.Source.EVENT]
+    events_frame = None
+    if event_signals:
+        kinds = {s.event_kind for s in event_signals if s.event_kind}
+        needs_all = any(not s.event_kind for s in event_signals)
+        events = _event_rows(lead_ids, set() if needs_all else kinds)
+        if isinstance(as_of, pd.Series):
+            # Shift each lead's events so its own cut-off lands on one reference moment: ages are kept,
+            # and events after the cut-off fall after the reference and are ignored.
+            cutoffs = pd.to_datetime(as_of, utc=True)
+            shift = _REFERENCE - events["lead_id"].map(cutoffs)
+            events = events.assign(occurred_at=pd.to_datetime(events["occurred_at"], utc=True) + shift)
+            moment = _REFERENCE
+        else:
+            moment = pd.Timestamp(as_of or timezone.now())
+        windows = sorted({int(s.window_days) for s in event_signals if s.window_days} | {7, 30, 90})
+        decay = {s.event_kind: _decay(s.decay) for s in event_signals if s.event_kind and s.decay}
+        caps: dict[str, int] = {}
+        for s in event_signals:
+            if s.event_kind and s.repeat_cap:
+                caps[s.event_kind] = max(caps.get(s.event_kind, 0), int(s.repeat_cap))
+        events_frame = event_features(
+            events, as_of=moment, lead_ids=pd.Index(lead_ids), windows=tuple(windows), decay=decay, caps=caps
+        )
+    for signal in signals:
+        if signal.source == Signal.Source.LEAD_FIELD:
+            values = leads[signal.source_field]
+        elif signal.source == Signal.Source.ACCOUNT_FIELD:
+            values = leads[f"account__{signal.source_field}"]
+        elif signal.source == Signal.Source.ATTRIBUTE:
+            values = leads["attributes"].map(lambda a, key=signal.source_field: (a or {}).get(key))
+        else:
+            values = _event_column(events_frame, signal)
+        frame[signal.key] = _transform(
+            values.reindex(frame.index) if hasattr(values, "reindex") else values, signal
+        )
+    return frame
+
+
+def _event_column(events_frame: pd.DataFrame, signal: Signal) -> pd.Series:
+    kind = signal.event_kind
+    if signal.transformation == Signal.Transformation.RECENCY:
+        column = f"{kind}_days_since" if kind else "days_since_last_event"
+    elif signal.transformation == Signal.Transformation.DECAYED:
+        column = f"{kind}_decayed"
+    else:
+        column = f"{kind}_{int(signal.window_days or 90)}d"
+    if column in events_frame:
+        return events_frame[column]
+    # No event of that kind anywhere yet: zero counts, unknown recency.
+    fill = np.nan if signal.transformation == Signal.Transformation.RECENCY else 0.0
+    return pd.Series(fill, index=events_frame.index, dtype=float)

@@ -1,0 +1,54 @@
+"""Writes of the scoring domain. Import from here: `from scoring import services`."""
+
+from .batch import leads_batch_score_start
+from .cadence import leads_due_for_cadence, leads_rescore_on_cadence, leads_stale_downgrade
+from .config import (
+    lead_feedback_record,
+    lead_override,
+    lead_override_clear,
+    scoring_settings_update,
+    signal_create,
+    signal_update,
+    tier_update,
+)
+from .jobs import job_chunk_done, job_finish, job_progress
+from .lifecycle import DeployRefused, model_deploy, model_rollback
+from .scoring import (
+    RescoreResult,
+    ScoreResult,
+    accounts_rollup,
+    lead_rescore,
+    lead_score_inline,
+    leads_rescore,
+)
+from .training import TrainingRefused, model_create, model_train, model_train_start
+
+__all__ = [
+    "DeployRefused",
+    "RescoreResult",
+    "ScoreResult",
+    "TrainingRefused",
+    "accounts_rollup",
+    "job_chunk_done",
+    "job_finish",
+    "job_progress",
+    "lead_feedback_record",
+    "lead_override",
+    "lead_override_clear",
+    "lead_rescore",
+    "lead_score_inline",
+    "leads_batch_score_start",
+    "leads_due_for_cadence",
+    "leads_rescore",
+    "leads_rescore_on_cadence",
+    "leads_stale_downgrade",
+    "model_create",
+    "model_deploy",
+    "model_rollback",
+    "model_train",
+    "model_train_start",
+    "scoring_settings_update",
+    "signal_create",
+    "signal_update",
+    "tier_update",
+]

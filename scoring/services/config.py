@@ -1,0 +1,138 @@
+"""Edits ops staff and reps make outside training: settings, tiers, signals, overrides, feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from leadscoring.models import Lead
+
+from .. import selectors
+from ..models import (
+    LeadFeedback,
+    LeadScore,
+    ScoreSnapshot,
+    ScoringProgram,
+    ScoringSettings,
+    Signal,
+    TierDefinition,
+    Trigger,
+)
+
+
+def _save_with_history(instance, *, actor, fields: dict, reason: str = ""):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+    return instance
+
+
+def scoring_settings_update(*, actor=None, **fields) -> ScoringSettings:
+    return _save_with_history(ScoringSettings.load(), actor=actor, fields=fields)
+
+
+def tier_update(*, tier: TierDefinition, actor=None, **fields) -> TierDefinition:
+    with transaction.atomic():
+        tier = _save_with_history(tier, actor=actor, fields=fields)
+        tiers = selectors.tiers_for(program=tier.program)
+        bounds = [t.lower_bound for t in tiers]
+        if bounds != sorted(bounds, reverse=True):
+            raise ValidationError({"lower_bound": ["tier bounds must fall from the best tier to the worst"]})
+    return tier
+
+
+def signal_update(*, signal: Signal, actor=None, **fields) -> Signal:
+    return _save_with_history(signal, actor=actor, fields=fields)
+
+
+def signal_create(*, program: ScoringProgram, actor=None, **fields) -> Signal:
+    return _save_with_history(Signal(program=program), actor=actor, fields=fields)
+
+
+def lead_override(
+    *,
+    lead: Lead,
+    reason: str,
+    actor,
+    tier: str = "",
+    score: float | None = None,
+    expires_at: datetime | None = None,
+    program: ScoringProgram | None = None,
+) -> LeadScore:
+    """Ops staff pin a lead's tier or score; rescoring never silently overwrites it until it expires."""
+    program = program or selectors.program_default()
+    if not reason.strip():
+        raise ValidationError({"reason": ["an override needs a reason"]})
+    names = [t.name for t in selectors.tiers_for(program=program)]
+    if tier and tier not in names:
+        raise ValidationError({"tier": [f"unknown tier {tier!r}; one of {', '.join(names)}"]})
+    if score is not None and not 0 <= score <= 100:
+        raise ValidationError({"score": ["a score is between 0 and 100"]})
+    if not tier and score is None:
+        raise ValidationError({"tier": ["give a tier, a score or both"]})
+    now = timezone.now()
+    with transaction.atomic():
+        current = LeadScore.objects.select_for_update().filter(lead=lead, program=program).first()
+        if current is None:
+            current = LeadScore(
+                lead=lead,
+                program=program,
+                score=score or 0.0,
+                tier=tier or names[-1],
+                scored_at=now,
+                tier_since=now,
+            )
+        previous_tier = current.effective_tier if current.pk else ""
+        current.override_score, current.override_tier = score, tier
+        current.override_reason, current.override_expires_at, current.override_by = (
+            reason.strip(),
+            expires_at,
+            actor,
+        )
+        current.save()
+        ScoreSnapshot.objects.create(
+            lead=lead,
+            program=program,
+            model=current.model,
+            score=current.effective_score,
+            probability=current.probability,
+            confidence=current.confidence,
+            subtotals=current.subtotals,
+            tier=current.effective_tier,
+            previous_tier=previous_tier,
+            top_factors=current.top_factors,
+            missing_signals=current.missing_signals,
+            trigger=Trigger.MANUAL,
+            reason=reason.strip()[:255],
+            actor=actor,
+        )
+    return current
+
+
+def lead_override_clear(*, lead: Lead, actor, program: ScoringProgram | None = None) -> LeadScore | None:
+    program = program or selectors.program_default()
+    current = LeadScore.objects.filter(lead=lead, program=program).first()
+    if current is None:
+        return None
+    current.override_score, current.override_tier, current.override_reason = None, "", ""
+    current.override_expires_at, current.override_by = None, None
+    current.save()
+    return current
+
+
+def lead_feedback_record(*, lead: Lead, user, verdict: str, reason: str = "") -> LeadFeedback:
+    """A rep's 'good lead' or 'bad fit / junk' verdict; bad fits count as lost in the next training."""
+    feedback = LeadFeedback(lead=lead, user=user, verdict=verdict, reason=reason.strip())
+    feedback.full_clean()
+    if user is not None:
+        feedback._history_user = user
+    feedback.save()
+    return feedback

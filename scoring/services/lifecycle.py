@@ -1,0 +1,92 @@
+"""Deploying and rolling back versions: exactly one live version per program, every change in history."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ScoringModel, ScoringProgram, TierDefinition
+from .jobs import job_finish
+
+
+class DeployRefused(ValueError):
+    """A version that cannot go live as asked (untrained, or failed its gates without a reason)."""
+
+
+def _apply_thresholds(*, model: ScoringModel, actor) -> None:
+    """The trained cut-offs become the program's tier bounds (recorded in the tiers' history)."""
+    bounds = model.thresholds or {}
+    tiers = list(TierDefinition.objects.filter(program=model.program).order_by("rank"))
+    for tier, key in zip(tiers, ("hot", "warm", "cool"), strict=False):
+        value = bounds.get(key)
+        if value is not None and abs(tier.lower_bound - float(value)) > 1e-9:
+            tier.lower_bound = round(float(value), 2)
+            tier._change_reason = f"thresholds of {model} deployed"
+            if actor is not None:
+                tier._history_user = actor
+            tier.save(update_fields=["lower_bound"])
+
+
+def model_deploy(
+    *,
+    model: ScoringModel,
+    actor=None,
+    override_reason: str = "",
+    rescore: bool = True,
+    reason: str = "deploy",
+) -> ScoringModel:
+    """Make a version live; the one it replaces is retired and becomes the rollback target."""
+    if not model.artifact_path:
+        raise DeployRefused(f"{model} has not been trained yet")
+    if model.validation_passed is False and not override_reason.strip():
+        raise DeployRefused(
+            f"{model} failed its validation gates; deploying it needs a recorded reason (override_reason)"
+        )
+    with transaction.atomic():
+        ScoringProgram.objects.select_for_update().get(pk=model.program_id)
+        current = ScoringModel.objects.filter(program=model.program, status=ScoringModel.Status.LIVE).first()
+        if current is not None and current.pk == model.pk:
+            return model
+        if current is not None:
+            current.status = ScoringModel.Status.RETIRED
+            current._change_reason = f"replaced by v{model.version}"
+            if actor is not None:
+                current._history_user = actor
+            current.save(update_fields=["status"])
+        model.status = ScoringModel.Status.LIVE
+        model.deployed_at = timezone.now()
+        model.replaces = current
+        model.deploy_override_reason = override_reason.strip()
+        model._change_reason = reason + (
+            f" (override: {override_reason.strip()})" if override_reason.strip() else ""
+        )
+        if actor is not None:
+            model._history_user = actor
+        model.save(update_fields=["status", "deployed_at", "replaces", "deploy_override_reason"])
+        _apply_thresholds(model=model, actor=actor)
+        if rescore:
+            from .batch import leads_batch_score_start
+
+            leads_batch_score_start(actor=actor, trigger="deploy", program=model.program)
+    return model
+
+
+def model_rollback(*, program: ScoringProgram, actor=None) -> ScoringModel:
+    """Put the previously live version back in one action."""
+    from ..selectors import model_live
+
+    live = model_live(program=program)
+    target = live.replaces if live is not None else None
+    if target is None:
+        raise DeployRefused(f"{program.name} has no earlier live version to roll back to")
+    # It was live before, so its gates were already accepted once.
+    return model_deploy(
+        model=target,
+        actor=actor,
+        override_reason=target.deploy_override_reason
+        or ("rollback" if target.validation_passed is False else ""),
+        reason=f"rollback from v{live.version}",
+    )
+
+
+__all__ = ["DeployRefused", "job_finish", "model_deploy", "model_rollback"]

@@ -1,0 +1,344 @@
+"""Scoring leads with their program's live model: set-based, one lead is a batch of one."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from leadscoring.models import Lead
+
+from .. import selectors
+from ..engine.thresholds import Cutoffs
+from ..features import lead_signal_frame
+from ..models import (
+    AccountScore,
+    LeadScore,
+    ScoreSnapshot,
+    ScoringModel,
+    ScoringProgram,
+    ScoringSettings,
+    Trend,
+)
+from .artifacts import artifact_load
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 2000
+
+
+@dataclass
+class RescoreResult:
+    scored: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def merge(self, other: RescoreResult) -> RescoreResult:
+        self.scored += other.scored
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.errors.extend(other.errors)
+        return self
+
+
+@dataclass
+class ScoreResult:
+    lead_score: float
+    tier: str
+    probability: float | None
+    confidence: float | None
+    recommended_action: str
+    score_breakdown: dict
+    top_factors: list
+    missing_signals: list
+    model_version: int
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def cutoffs_for(*, program: ScoringProgram, settings_row: ScoringSettings | None = None) -> Cutoffs:
+    """The program's tier bounds as ops staff set them, with the hysteresis band."""
+    tiers = selectors.tiers_for(program=program)
+    settings_row = settings_row or ScoringSettings.load()
+    bounds = [t.lower_bound for t in tiers[:3]]
+    return Cutoffs(
+        hot=bounds[0],
+        warm=bounds[1],
+        cool=bounds[2],
+        hysteresis=settings_row.hysteresis,
+        names=tuple(t.name for t in tiers[:4]),
+    )
+
+
+def _clean(value):
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def engine_score(*, model: ScoringModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Run the model's engine scorer over a signal frame; one row per lead, plain columns."""
+    scorer = artifact_load(model.artifact_path, model.artifact_sha256)
+    batch = scorer.score(frame)
+    return batch.to_frame() if hasattr(batch, "to_frame") else pd.DataFrame(batch, index=frame.index)
+
+
+def _trend(current: float, earlier: float | None, band: float) -> str:
+    if earlier is None or abs(current - earlier) <= band:
+        return Trend.STABLE
+    return Trend.RISING if current > earlier else Trend.FALLING
+
+
+def _scores_at_window_start(lead_ids, program, since) -> dict[int, float]:
+    rows = (
+        ScoreSnapshot.objects.filter(lead_id__in=lead_ids, program=program, created_at__gte=since)
+        .order_by("lead_id", "created_at")
+        .values_list("lead_id", "score")
+    )
+    earliest: dict[int, float] = {}
+    for lead_id, score in rows:
+        earliest.setdefault(lead_id, score)
+    return earliest
+
+
+def _score_chunk(
+    *, lead_ids: list[int], program: ScoringProgram, model: ScoringModel, trigger: str, actor, reason: str
+) -> RescoreResult:
+    now = timezone.now()
+    settings_row = ScoringSettings.load()
+    cutoffs = cutoffs_for(program=program, settings_row=settings_row)
+    tiers = {t.name: t for t in selectors.tiers_for(program=program)}
+    with transaction.atomic():
+        # Lock the leads first: a rescore that read the events before a concurrent one committed
+        # must not overwrite the later, fuller score (no lost update).
+        locked = list(
+            Lead.objects.select_for_update()
+            .filter(id__in=lead_ids)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        if not locked:
+            return RescoreResult(skipped=len(lead_ids))
+        signals = selectors.signals_of_model(model=model)
+        frame = lead_signal_frame(lead_ids=locked, signals=signals, as_of=now)
+        scored = engine_score(model=model, frame=frame)
+        current = {ls.lead_id: ls for ls in LeadScore.objects.filter(program=program, lead_id__in=locked)}
+        previous_tiers = np.array([current[i].tier if i in current else "" for i in locked], dtype=object)
+        scores = scored["score"].to_numpy(dtype=float)
+        tier_names = cutoffs.tier_of(scores, previous=previous_tiers)
+        earlier = _scores_at_window_start(
+            locked, program, now - timedelta(days=settings_row.trend_window_days)
+        )
+        snapshots, rows = [], []
+        for position, lead_id in enumerate(locked):
+            item = scored.iloc[position]
+            score = float(item["score"])
+            tier = str(tier_names[position])
+            prior = current.get(lead_id)
+            inputs = {key: _clean(value) for key, value in frame.iloc[position].items()}
+            fields = {
+                "model": model,
+                "score": round(score, 2),
+                "tier": tier,
+                "probability": _clean(item.get("probability")),
+                "confidence": _clean(item.get("confidence")),
+                "subtotals": {k: _clean(v) for k, v in (item.get("subtotals") or {}).items()},
+                "top_factors": list(item.get("top_factors") or []),
+                "missing_signals": list(item.get("missing_signals") or []),
+            }
+            snapshots.append(
+                ScoreSnapshot(
+                    lead_id=lead_id,
+                    program=program,
+                    previous_tier=prior.tier if prior else "",
+                    inputs=inputs,
+                    trigger=trigger,
+                    reason=reason,
+                    actor=actor,
+                    created_at=now,
+                    **fields,
+                )
+            )
+            tier_since = prior.tier_since if prior and prior.tier == tier else now
+            rows.append(
+                LeadScore(
+                    lead_id=lead_id,
+                    program=program,
+                    scored_at=now,
+                    tier_since=tier_since,
+                    trend=_trend(score, earlier.get(lead_id), settings_row.trend_band),
+                    **fields,
+                )
+            )
+        ScoreSnapshot.objects.bulk_create(snapshots, batch_size=1000)
+        LeadScore.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["lead", "program"],
+            update_fields=[
+                "model",
+                "score",
+                "tier",
+                "probability",
+                "confidence",
+                "subtotals",
+                "top_factors",
+                "missing_signals",
+                "trend",
+                "scored_at",
+                "tier_since",
+            ],
+        )
+        accounts_rollup(
+            account_ids=list(
+                Lead.objects.filter(id__in=locked, account__isnull=False).values_list("account_id", flat=True)
+            ),
+            program=program,
+            tiers=tiers,
+            cutoffs=cutoffs,
+        )
+    return RescoreResult(scored=len(locked), skipped=len(lead_ids) - len(locked))
+
+
+def leads_rescore(
+    *, lead_ids: list[int], trigger: str, program: ScoringProgram | None = None, actor=None, reason: str = ""
+) -> RescoreResult:
+    """Rescore leads in chunks; a chunk that fails is retried lead by lead so one bad lead stops nothing."""
+    program = program or selectors.program_default()
+    model = selectors.model_live(program=program)
+    if model is None:
+        return RescoreResult(skipped=len(lead_ids))
+    result = RescoreResult()
+    ids = sorted(set(lead_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        try:
+            result.merge(
+                _score_chunk(
+                    lead_ids=chunk, program=program, model=model, trigger=trigger, actor=actor, reason=reason
+                )
+            )
+        except Exception:
+            if len(chunk) == 1:
+                logger.exception("rescoring lead %s failed", chunk[0])
+                result.failed += 1
+                result.errors.append((chunk[0], "scoring failed; see the log"))
+                continue
+            for lead_id in chunk:
+                result.merge(
+                    leads_rescore(
+                        lead_ids=[lead_id], trigger=trigger, program=program, actor=actor, reason=reason
+                    )
+                )
+    return result
+
+
+def lead_rescore(
+    *, lead: Lead, trigger: str, program: ScoringProgram | None = None, actor=None, reason: str = ""
+):
+    """Score one lead with its program's live model; returns the snapshot (None without a live model)."""
+    program = program or selectors.program_default()
+    result = leads_rescore(lead_ids=[lead.pk], trigger=trigger, program=program, actor=actor, reason=reason)
+    if not result.scored:
+        return None
+    return ScoreSnapshot.objects.filter(lead=lead, program=program).order_by("-created_at", "-id").first()
+
+
+def lead_score_inline(*, payload: dict, program: ScoringProgram | None = None) -> ScoreResult:
+    """Score a lead given inline (signal keys -> values), storing nothing."""
+    program = program or selectors.program_default()
+    model = selectors.model_live(program=program)
+    if model is None:
+        raise LookupError(f"program {program.name!r} has no live model to score with")
+    signals = selectors.signals_of_model(model=model)
+    frame = pd.DataFrame([{s.key: payload.get(s.key) for s in signals}], index=pd.Index([0], name="id"))
+    for signal in signals:
+        if signal.value_type == "numerical":
+            frame[signal.key] = pd.to_numeric(frame[signal.key], errors="coerce").astype(float)
+    item = engine_score(model=model, frame=frame).iloc[0]
+    cutoffs = cutoffs_for(program=program)
+    tier = str(cutoffs.tier_of(np.array([float(item["score"])]))[0])
+    tiers = {t.name: t for t in selectors.tiers_for(program=program)}
+    return ScoreResult(
+        lead_score=round(float(item["score"]), 2),
+        tier=tier,
+        probability=_clean(item.get("probability")),
+        confidence=_clean(item.get("confidence")),
+        recommended_action=tiers[tier].recommended_action if tier in tiers else "",
+        score_breakdown={k: _clean(v) for k, v in (item.get("subtotals") or {}).items()},
+        top_factors=list(item.get("top_factors") or []),
+        missing_signals=list(item.get("missing_signals") or []),
+        model_version=model.version,
+    )
+
+
+def accounts_rollup(*, account_ids: list[int], program: ScoringProgram, tiers=None, cutoffs=None) -> int:
+    """Refresh accounts' roll-ups: best lead's score plus a bonus for breadth of active contacts."""
+    if not account_ids:
+        return 0
+    cutoffs = cutoffs or cutoffs_for(program=program)
+    since = timezone.now() - timedelta(days=30)
+    stats = (
+        LeadScore.objects.filter(program=program, lead__account_id__in=set(account_ids))
+        .values("lead__account_id")
+        .annotate(
+            best=Max("score"),
+            n=Count("id"),
+            active=Count("lead", filter=Q(lead__events__occurred_at__gte=since), distinct=True),
+        )
+    )
+    best_leads: dict[int, int] = {}
+    for account_id, lead_id in (
+        LeadScore.objects.filter(program=program, lead__account_id__in=set(account_ids))
+        .order_by("lead__account_id", "-score")
+        .values_list("lead__account_id", "lead_id")
+    ):
+        best_leads.setdefault(account_id, lead_id)
+    rows = []
+    for row in stats:
+        # Several engaged contacts at one company are a buying committee: worth up to 10 points.
+        breadth_bonus = min(10.0, 2.5 * max(0, row["active"] - 1))
+        score = min(100.0, row["best"] + breadth_bonus)
+        rows.append(
+            AccountScore(
+                account_id=row["lead__account_id"],
+                program=program,
+                score=round(score, 2),
+                tier=str(cutoffs.tier_of(np.array([score]))[0]),
+                best_lead_id=best_leads.get(row["lead__account_id"]),
+                best_lead_score=row["best"],
+                active_contacts=row["active"],
+                scored_leads=row["n"],
+            )
+        )
+    AccountScore.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["account", "program"],
+        update_fields=[
+            "score",
+            "tier",
+            "best_lead",
+            "best_lead_score",
+            "active_contacts",
+            "scored_leads",
+            "updated_at",
+        ],
+    )
+    return len(rows)
