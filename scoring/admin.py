@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
+from .comparison import models_compare
 from .models import (
     ABTest,
     AccountScore,
@@ -13,6 +18,7 @@ from .models import (
     Signal,
     TierDefinition,
 )
+from .whatif import whatif
 
 
 class TierInline(admin.TabularInline):
@@ -114,6 +120,93 @@ class ScoringModelAdmin(SimpleHistoryAdmin):
         "replaces",
         "created_by",
     )
+
+    actions = ["train", "deploy", "rollback", "compare", "what_if"]
+
+    class OverrideForm(forms.Form):
+        override_reason = forms.CharField(
+            label="Reason for deploying a version that failed its validation gates",
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+
+    @admin.action(description="Train and validate the selected versions (background)")
+    def train(self, request, queryset):
+        for model in queryset:
+            job = services.model_train_start(model=model, actor=request.user)
+            self.message_user(
+                request, f"Training {model} queued as job #{job.pk}; progress shows in the list."
+            )
+
+    @admin.action(description="Deploy the selected version (make it live)")
+    def deploy(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to deploy.", messages.ERROR)
+            return None
+        model = queryset.get()
+        form = self.OverrideForm(request.POST if "override_reason" in request.POST else None)
+        reason = form.cleaned_data["override_reason"] if form.is_valid() else ""
+        try:
+            services.model_deploy(model=model, actor=request.user, override_reason=reason)
+        except services.DeployRefused as exc:
+            if model.artifact_path and model.validation_passed is False:
+                context = {
+                    **self.admin_site.each_context(request),
+                    "model": model,
+                    "form": form,
+                    "error": str(exc),
+                    "opts": self.model._meta,
+                    "queryset": queryset,
+                    "title": f"Deploy {model}?",
+                }
+                return TemplateResponse(request, "admin/scoring/deploy_override.html", context)
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
+        self.message_user(request, f"{model} is live; all leads are being rescored.")
+        return None
+
+    @admin.action(description="Roll back the program of the selected version to its previous live version")
+    def rollback(self, request, queryset):
+        for program_id in set(queryset.values_list("program_id", flat=True)):
+            program = ScoringProgram.objects.get(pk=program_id)
+            try:
+                model = services.model_rollback(program=program, actor=request.user)
+                self.message_user(request, f"{program.name}: rolled back to {model}.")
+            except services.DeployRefused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+
+    @admin.action(description="Compare two versions side by side")
+    def compare(self, request, queryset):
+        if queryset.count() != 2:
+            self.message_user(request, "Select exactly two versions to compare.", messages.ERROR)
+            return None
+        first, second = queryset.order_by("version")
+        context = {
+            **self.admin_site.each_context(request),
+            "comparison": models_compare(first=first, second=second),
+            "opts": self.model._meta,
+            "title": f"Compare v{first.version} and v{second.version}",
+        }
+        return TemplateResponse(request, "admin/scoring/compare.html", context)
+
+    @admin.action(description="What-if: replay the selected version over history and current leads")
+    def what_if(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one trained version.", messages.ERROR)
+            return None
+        model = queryset.get()
+        try:
+            result = whatif(program=model.program, candidate=model, bounds=model.thresholds or None)
+        except (LookupError, ValueError, ValidationError) as exc:
+            self.message_user(request, f"What-if unavailable: {exc}", messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "result": result,
+            "model": model,
+            "opts": self.model._meta,
+            "title": f"What-if: {model}",
+        }
+        return TemplateResponse(request, "admin/scoring/whatif.html", context)
 
     @admin.display(description="AUC")
     def auc(self, obj):
