@@ -1,0 +1,1336 @@
+"""The model document: `lead-scoring-model.md`.
+
+`ModelDocument` gathers, as plain data, everything a model version learned and how it was checked;
+`render_report` turns it into the Markdown document ops staff, sales leadership and compliance read.
+Each part is optional: a section whose inputs are missing says "not available" and why, so a
+document can always be rendered, even for a version that was only partly built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NOT_AVAILABLE = "_Not available._"
+
+# What a rep is asked to do in each tier, and how often its leads are re-scored. Ops staff edit these;
+# the defaults follow the usual inbound SLA practice (speed to lead matters most at the top).
+DEFAULT_TIERS: tuple[dict, ...] = (
+    {
+        "name": "Hot",
+        "sla": "Respond within 1 business hour",
+        "action": "Call now; the owner is notified and the SLA clock starts",
+        "rescoring": "Daily",
+    },
+    {
+        "name": "Warm",
+        "sla": "Respond the same business day",
+        "action": "Personal e-mail sequence from the owner; call on the next engagement signal",
+        "rescoring": "Every 3 days",
+    },
+    {
+        "name": "Cool",
+        "sla": "No rep SLA",
+        "action": "Nurture: automated content sequence; a rep looks when the lead warms up",
+        "rescoring": "Weekly",
+    },
+    {
+        "name": "Cold",
+        "sla": "No rep SLA",
+        "action": "Marketing nurture only; no rep time",
+        "rescoring": "Monthly",
+    },
+)
+
+SECTIONS = (
+    "Executive summary",
+    "Data foundation and limitations",
+    "Win/loss patterns",
+    "The scoring model",
+    "Tier thresholds",
+    "SLA and recommended action per tier",
+    "Tier transitions and re-scoring",
+    "CRM field mapping and automation rules",
+    "Validation results",
+    "Monitoring and recalibration protocol",
+    "Batch scoring of current leads",
+    "Version history",
+)
+
+
+def default_tiers() -> list[dict]:
+    """The default per-tier SLA, recommended action and re-scoring cadence (a fresh copy)."""
+    return [dict(tier) for tier in DEFAULT_TIERS]
+
+
+@dataclass
+class ModelDocument:
+    """Everything the model document reports, as plain data (every part optional).
+
+    Header: version, created (date), model_name (e.g. "X Education conversion"), model_kind
+    ("points", "logistic_regression", ..., "hybrid"), outcome (what counts as won, within how many days),
+    n_rows / n_won / n_lost (closed deals the model learned from), date_range ((first, last) or None),
+    base_rate (0-1; computed from n_won / n_rows when None), confidence (e.g. "high: 9,240 closed deals"),
+    next_recalibration (date; created + recalibration_days when None).
+
+    audit: DataAudit.to_dict() (audit.py); keys read: n_closed, n_won, n_open, base_rate, confidence
+      ("refuse" / "low" / "adequate"), completeness {column: share 0-1}, duplicates {rows, ids}, outliers
+      {column: {n, max, upper_fence}}, errors [str], excluded {column: why}, leakage (rows {column, reason,
+      single_column_auc, source "data" | "mapping", kept}), warnings [str]; optional sample_size (str or
+      {message}) and survivorship (str).
+    analysis: WinLossAnalysis.to_dict() (analysis.py); keys read: base_rate, base_rate_ci, signals (rows
+      {attribute, value, n, won, win_rate, lift, p_value, p_adjusted, significant, ci_low, ci_high};
+      "attributes" is read too), ranking (rows {attribute, information_value, best_value, best_lift,
+      worst_value, worst_lift, significant_values}), non_predictors [str], interactions (rows, shown as
+      they come, e.g. {first, second, n, win_rate, expected_win_rate, interaction}), loss_reasons (rows
+      {reason, n, share}), notes [str]. Lists of rows may also be DataFrames.
+    points: Scorecard.to_dict(): base, caps {dimension: points}, signals (rows {signal, dimension, bin,
+      points, n, win_rate, woe}), dropped {signal: why}, information_value {signal: iv}.
+    learner: Learner.to_dict() ({kind, n_train, calibration, params}) or the hybrid's ({kind, learner,
+      guardrails}); optional candidates (rows {model, auc, ...}) when several models were compared.
+    validation: Validation.to_dict(). cutoffs: Cutoffs.to_dict().
+    tiers: per tier {name, sla, action, rescoring}, top down (defaults: `default_tiers()`).
+    field_mapping: FieldMapping.to_dict() (outcome, id, date, fields, missing_values, post_outcome, ignore).
+    scored: current leads scored, columns id, score, tier, top_factors (list of str or of
+      {label, points} dicts); optional probability, confidence.
+    unscoreable: leads that could not be scored, rows {id, reason} (or plain ids).
+    version_history: rows {version, date, model, auc, note}.
+    error_cases: error_cases() output ({false_positives, false_negatives}); also read from
+      validation["error_cases"].
+    score_distribution: score_distribution() output for the holdout ({edges, won, lost}).
+    """
+
+    version: str = "1"
+    created: dt.date | None = None
+    model_name: str = "Lead score"
+    model_kind: str = ""
+    outcome: str = ""
+    n_rows: int | None = None
+    n_won: int | None = None
+    n_lost: int | None = None
+    date_range: tuple | None = None
+    base_rate: float | None = None
+    confidence: str = ""
+    next_recalibration: dt.date | None = None
+    audit: dict = field(default_factory=dict)
+    analysis: dict = field(default_factory=dict)
+    points: dict = field(default_factory=dict)
+    learner: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+    cutoffs: dict = field(default_factory=dict)
+    tiers: list = field(default_factory=default_tiers)
+    field_mapping: dict = field(default_factory=dict)
+    scored: pd.DataFrame | None = None
+    unscoreable: list = field(default_factory=list)
+    version_history: list = field(default_factory=list)
+    error_cases: dict = field(default_factory=dict)
+    score_distribution: dict = field(default_factory=dict)
+    recalibration_days: int = 90
+    rows_per_tier: int = 25
+
+
+def score_distribution(scores, won, *, bins: int = 10) -> dict:
+    """Won and lost counts per score band, for the threshold section's histogram.
+
+    scores: shape (n,), 0-100; won: shape (n,), 1 won / 0 lost. Returns {edges: [bins + 1 floats],
+    won: [bins ints], lost: [bins ints]} on equal-width bands of the 0-100 range.
+    """
+    values = np.asarray(scores, dtype=float).reshape(-1)
+    outcome = np.asarray(won).astype(bool).reshape(-1)
+    keep = ~np.isnan(values)
+    edges = np.linspace(0, 100, bins + 1)
+    won_counts, _ = np.histogram(np.clip(values[keep & outcome], 0, 100), bins=edges)
+    lost_counts, _ = np.histogram(np.clip(values[keep & ~outcome], 0, 100), bins=edges)
+    return {"edges": edges.tolist(), "won": won_counts.tolist(), "lost": lost_counts.tolist()}
+
+
+def render_report(doc: ModelDocument) -> str:
+    """The model document as Markdown (the text of `lead-scoring-model.md`)."""
+    parts = [
+        _header(doc),
+        _executive_summary(doc),
+        _data_foundation(doc),
+        _patterns(doc),
+        _model(doc),
+        _thresholds(doc),
+        _sla(doc),
+        _transitions(doc),
+        _mapping(doc),
+        _validation(doc),
+        _monitoring(doc),
+        _batch(doc),
+        _history(doc),
+    ]
+    return "\n\n".join(part.strip() for part in parts) + "\n"
+
+
+# Header and summary ------------------------------------------------------------------------------
+
+
+def _base_rate(doc: ModelDocument) -> float | None:
+    if doc.base_rate is not None:
+        return doc.base_rate
+    if doc.n_rows and doc.n_won is not None:
+        return doc.n_won / doc.n_rows
+    for source in (doc.audit, doc.analysis, doc.validation):
+        if source.get("base_rate") is not None:
+            return source["base_rate"]
+    return None
+
+
+def _created(doc: ModelDocument) -> dt.date:
+    return doc.created or dt.date.today()
+
+
+def _next_recalibration(doc: ModelDocument) -> dt.date:
+    created = _created(doc)
+    if doc.next_recalibration:
+        return doc.next_recalibration
+    day = created.date() if isinstance(created, dt.datetime) else created
+    return day + dt.timedelta(days=doc.recalibration_days)
+
+
+def _data_basis(doc: ModelDocument) -> str:
+    n_rows = doc.n_rows if doc.n_rows is not None else doc.audit.get("n_closed")
+    n_won = doc.n_won if doc.n_won is not None else doc.audit.get("n_won")
+    if n_rows is None:
+        return "not available"
+    text = f"{n_rows:,} closed leads"
+    if n_won is not None:
+        lost = doc.n_lost if doc.n_lost is not None else n_rows - n_won
+        text += f" ({n_won:,} won, {lost:,} lost)"
+    if doc.date_range and any(doc.date_range):
+        first, last = doc.date_range[0], doc.date_range[-1]
+        text += f", closed {_date(first)} to {_date(last)}"
+    else:
+        text += ", no close dates (a snapshot)"
+    return text
+
+
+def _header(doc: ModelDocument) -> str:
+    kind = _model_kind(doc)
+    rows = [
+        ("Version", doc.version),
+        ("Created", _date(_created(doc))),
+        ("Model", f"{doc.model_name} ({kind})" if kind else doc.model_name),
+        ("Outcome", doc.outcome or "not available"),
+        ("Data basis", _data_basis(doc)),
+        ("Base rate", _pct(_base_rate(doc))),
+        ("Confidence", doc.confidence or doc.audit.get("confidence") or "not available"),
+        ("Next recalibration", _date(_next_recalibration(doc))),
+    ]
+    return f"# Lead scoring model: {doc.model_name}, version {doc.version}\n\n" + _table(
+        ["", ""], [[f"**{name}**", value] for name, value in rows]
+    )
+
+
+def _model_kind(doc: ModelDocument) -> str:
+    if doc.model_kind:
+        return doc.model_kind
+    if doc.learner.get("kind"):
+        return str(doc.learner["kind"])
+    return "points" if doc.points else ""
+
+
+def _executive_summary(doc: ModelDocument) -> str:
+    lines = [_heading(1)]
+    validation = doc.validation
+    if validation.get("verdict"):
+        lines.append(f"**Verdict.** {validation['verdict']}")
+    else:
+        lines.append("**Verdict.** Not available: the model has not been validated on a holdout.")
+    bullets = []
+    if validation.get("auc") is not None:
+        bullets.append(
+            f"It ranks a random won lead above a random lost one {_pct(validation['auc'])} of the time "
+            f"(ROC AUC {_num(validation['auc'], 3)}, 95 % CI {_ci(validation.get('auc_ci'))}; 50 % is a coin toss)."
+        )
+    if validation.get("brier") is not None:
+        bullets.append(
+            f"Its win probabilities score a Brier of {_num(validation['brier'], 4)} against "
+            f"{_num(validation.get('brier_constant'), 4)} for always predicting the base rate "
+            f"(skill {_pct(validation.get('brier_skill'))})."
+        )
+    if validation.get("lift_top_decile") is not None:
+        bullets.append(
+            f"The top 10 % of leads by score win {_num(validation['lift_top_decile'], 1)} times as often "
+            f"as the average lead."
+        )
+    expected = (doc.cutoffs or {}).get("expected") or []
+    if expected and expected[0].get("n"):
+        top = expected[0]
+        bullets.append(
+            f"The {top.get('name', 'Hot')} tier holds {_pct(top.get('share_of_leads'))} of leads and "
+            f"{_pct(top.get('share_of_wins'))} of wins; its expected win rate is {_pct(top.get('win_rate'))} "
+            f"({_pct(top.get('ci_low'))}-{_pct(top.get('ci_high'))})."
+        )
+    drivers = _top_attributes(doc.analysis, 3)
+    if drivers:
+        bullets.append(
+            "Strongest signals of a win: "
+            + "; ".join(f"{_attribute_label(row)} (lift {_num(_get(row, 'lift'), 2)})" for row in drivers)
+            + "."
+        )
+    leaks = [row for row in _leakage_rows(doc.audit) if not row.get("kept")]
+    if leaks:
+        bullets.append(
+            f"{len(leaks)} column(s) were left out as leakage (known only after the outcome): "
+            + ", ".join(f"`{row['column']}`" for row in leaks)
+            + "."
+        )
+    gates = validation.get("gates") or {}
+    if gates:
+        passed = sum(1 for gate in gates.values() if gate.get("passed"))
+        bullets.append(f"{passed} of {len(gates)} validation targets met.")
+    lines.append("\n".join(f"- {bullet}" for bullet in bullets) if bullets else NOT_AVAILABLE)
+    return "\n\n".join(lines)
+
+
+# Data and patterns -------------------------------------------------------------------------------
+
+
+def _data_foundation(doc: ModelDocument) -> str:
+    audit = doc.audit
+    lines = [_heading(2), f"**Data basis:** {_data_basis(doc)}. **Base rate:** {_pct(_base_rate(doc))}."]
+    if not audit:
+        lines.append(f"Data audit: {NOT_AVAILABLE}")
+        return "\n\n".join(lines)
+
+    lines.append(f"**Sample size:** {_sample_size_text(audit)}")
+    if audit.get("n_open"):
+        lines.append(f"{_int(audit['n_open'])} leads are still open: they are scored, never trained on.")
+
+    completeness = _completeness_rows(audit.get("completeness"))
+    lines.append("### Completeness")
+    if completeness:
+        worst = sorted(completeness, key=lambda row: row[1])[:15]
+        lines.append(
+            "The least complete fields (share of rows with a value, after missing-value tokens):\n\n"
+            + _table(["Field", "Complete"], [[f"`{name}`", _pct(share)] for name, share in worst])
+        )
+    else:
+        lines.append(NOT_AVAILABLE)
+
+    lines.append("### Duplicates, errors and outliers")
+    facts = []
+    duplicates = audit.get("duplicates")
+    if isinstance(duplicates, dict):
+        facts.append(
+            "Duplicates: "
+            + ", ".join(f"{_int(count)} duplicate {kind}" for kind, count in duplicates.items())
+            + "."
+        )
+    elif duplicates is not None:
+        facts.append(f"Duplicates: {duplicates}.")
+    facts.extend(f"Error: {_cell(error)}" for error in audit.get("errors") or [])
+    lines.append("\n".join(f"- {fact}" for fact in facts) if facts else "No duplicates or errors found.")
+    outliers = audit.get("outliers") or {}
+    if isinstance(outliers, dict) and outliers:
+        lines.append(
+            "Outliers (beyond three interquartile ranges; kept, since the binning absorbs them):\n\n"
+            + _table(
+                ["Field", "Outliers", "Upper fence", "Largest value"],
+                [
+                    [f"`{column}`", _int(_get(detail, "n")), _num(_get(detail, "upper_fence"), 1),
+                     _num(_get(detail, "max"), 1)]
+                    if isinstance(detail, dict)
+                    else [f"`{column}`", _cell(detail), "", ""]
+                    for column, detail in outliers.items()
+                ],
+            )
+        )  # fmt: skip
+    elif outliers:
+        lines.append(f"Outliers: {_inline(outliers)}.")
+
+    lines.append("### Leakage screening")
+    leaks = _leakage_rows(audit)
+    if leaks:
+        lines.append(
+            "Columns that give the outcome away: a model using them looks excellent on history and is useless "
+            "on a new lead, so they are left out of training unless ops staff keep them on purpose.\n\n"
+            + _table(
+                ["Column", "Found by", "Why", "AUC alone", "Kept"],
+                [
+                    [
+                        f"`{row['column']}`",
+                        "the mapping" if row.get("source") == "mapping" else "the data",
+                        _cell(row.get("reason", "")),
+                        _num(_get(row, "single_column_auc", "auc"), 3),
+                        "**yes**" if row.get("kept") else "no",
+                    ]
+                    for row in leaks
+                ],
+            )
+        )
+    else:
+        lines.append("No column was flagged as leaking the outcome.")
+    post_outcome = [
+        column
+        for column in (audit.get("post_outcome") or doc.field_mapping.get("post_outcome") or [])
+        if column not in {row["column"] for row in leaks}
+    ]
+    if post_outcome:
+        lines.append(
+            "Marked in the field mapping as known only after the outcome, and left out: "
+            + ", ".join(f"`{column}`" for column in post_outcome)
+            + "."
+        )
+
+    lines.append("### Columns left out of training")
+    excluded = audit.get("excluded") or {}
+    if isinstance(excluded, dict) and excluded:
+        lines.append(
+            _table(["Column", "Why"], [[f"`{column}`", _cell(reason)] for column, reason in excluded.items()])
+        )
+    else:
+        lines.append("None.")
+
+    lines.append("### Limitations")
+    limitations = []
+    if audit.get("survivorship"):
+        limitations.append(str(audit["survivorship"]))
+    limitations.extend(str(warning) for warning in audit.get("warnings") or [])
+    if not doc.date_range or not any(doc.date_range):
+        limitations.append(
+            "No close dates: the split is random, not by time, so the holdout does not show how the "
+            "model ages; recency and decay cannot be learned from this history."
+        )
+    lines.append("\n".join(f"- {_cell(item)}" for item in limitations) if limitations else NOT_AVAILABLE)
+    return "\n\n".join(lines)
+
+
+def _sample_size_text(audit: dict) -> str:
+    sample = audit.get("sample_size")
+    if isinstance(sample, dict):
+        return str(sample.get("message") or sample.get("level") or "not available")
+    if sample:
+        return str(sample)
+    n_closed, level = audit.get("n_closed"), audit.get("confidence")
+    if n_closed is None and level is None:
+        return "not available"
+    meaning = {
+        "refuse": "too few to fit a learner (at least 50 are needed)",
+        "low": "enough to fit, but every score carries low confidence (below 200)",
+        "adequate": "adequate (200 or more)",
+    }.get(str(level), str(level or ""))
+    return f"{_int(n_closed)} closed deals: {meaning}."
+
+
+def _patterns(doc: ModelDocument) -> str:
+    analysis = doc.analysis
+    base_rate = _base_rate(doc)
+    lines = [_heading(3)]
+    if not analysis:
+        lines.append(f"Win/loss analysis: {NOT_AVAILABLE}")
+        return "\n\n".join(lines)
+    base_ci = analysis.get("base_rate_ci")
+    lines.append(
+        f"Base rate {_pct(base_rate)}"
+        + (f" (95 % CI {_pct(base_ci[0])}-{_pct(base_ci[1])})" if base_ci and len(base_ci) == 2 else "")
+        + ". Lift is a value's win rate divided by the base rate; p-values come from a two-proportion z-test "
+        "(present against absent), adjusted for the number of values tested (false discovery rate)."
+    )
+    lines.append("### Top attributes by lift")
+    top = _top_attributes(analysis, 15)
+    lines.append(
+        _table(
+            ["Attribute", "Leads", "Won", "Win rate (95 % CI)", "Lift", "p (adjusted)"],
+            [
+                [
+                    _attribute_label(row),
+                    _int(_get(row, "n")),
+                    _int(_get(row, "won")),
+                    f"{_pct(_get(row, 'win_rate'))} ({_pct(_get(row, 'ci_low'))}-{_pct(_get(row, 'ci_high'))})",
+                    _num(_get(row, "lift"), 2),
+                    _p(_get(row, "p_adjusted", "p_value")),
+                ]
+                for row in top
+            ],
+        )
+        if top
+        else NOT_AVAILABLE
+    )
+    lines.append("### Strongest signals of a loss")
+    bottom = _bottom_attributes(analysis, 10)
+    lines.append(
+        _table(
+            ["Attribute", "Leads", "Win rate (95 % CI)", "Lift", "p (adjusted)"],
+            [
+                [
+                    _attribute_label(row),
+                    _int(_get(row, "n")),
+                    f"{_pct(_get(row, 'win_rate'))} ({_pct(_get(row, 'ci_low'))}-{_pct(_get(row, 'ci_high'))})",
+                    _num(_get(row, "lift"), 2),
+                    _p(_get(row, "p_adjusted", "p_value")),
+                ]
+                for row in bottom
+            ],
+        )
+        if bottom
+        else NOT_AVAILABLE
+    )
+    lines.append("### Attributes ranked by predictive power")
+    ranking = _records(analysis.get("ranking"))
+    lines.append(
+        _table(
+            [
+                "Attribute",
+                "Information value",
+                "Best value (lift)",
+                "Worst value (lift)",
+                "Significant values",
+            ],
+            [
+                [
+                    f"`{_get(row, 'attribute', default='')}`",
+                    _num(_get(row, "information_value"), 3),
+                    f"{_cell(_get(row, 'best_value', default=''))} ({_num(_get(row, 'best_lift'), 2)})",
+                    f"{_cell(_get(row, 'worst_value', default=''))} ({_num(_get(row, 'worst_lift'), 2)})",
+                    _int(_get(row, "significant_values")),
+                ]
+                for row in ranking[:20]
+            ],
+        )
+        if ranking and any("information_value" in row for row in ranking)
+        else NOT_AVAILABLE
+    )
+    lines.append("### Attributes that do not predict")
+    non_predictors = analysis.get("non_predictors") or []
+    if non_predictors:
+        names = [
+            _attribute_label(item) + (f" ({item['reason']})" if item.get("reason") else "")
+            if isinstance(item, dict)
+            else f"`{item}`"
+            for item in non_predictors
+        ]
+        lines.append(
+            "No value differs significantly from the base rate, so they earn no points: "
+            + ", ".join(names)
+            + "."
+        )
+    else:
+        lines.append("Every attribute analysed has at least one value that predicts.")
+    lines.append("### Interaction effects")
+    interactions = _records(analysis.get("interactions"))
+    if interactions:
+        lines.append(
+            "Pairs whose joint win rate differs from what the two would give independently (interaction = "
+            "observed / expected win rate; above 1 they reinforce each other):\n\n"
+            + _generic_table(interactions[:15])
+        )
+    else:
+        lines.append(NOT_AVAILABLE)
+    lines.append("### Loss reasons")
+    reasons = _records(analysis.get("loss_reasons"))
+    lines.append(
+        _generic_table(reasons[:15]) if reasons else "Not available: the history holds no loss reasons."
+    )
+    notes = analysis.get("notes") or []
+    if notes:
+        lines.append("\n".join(f"- {_cell(note)}" for note in notes))
+    return "\n\n".join(lines)
+
+
+def _records(value) -> list[dict]:
+    if value is None:
+        return []
+    if isinstance(value, pd.DataFrame):
+        return value.to_dict("records")
+    return [row for row in value if isinstance(row, dict)]
+
+
+# The model and its tiers -------------------------------------------------------------------------
+
+
+def _model(doc: ModelDocument) -> str:
+    lines = [_heading(4), f"**Model kind:** {_model_kind(doc) or 'not available'}."]
+    learner = doc.learner
+    if learner:
+        lines.append("### Learner")
+        inner = learner.get("learner") if isinstance(learner.get("learner"), dict) else None
+        core = inner or learner
+        facts = [f"Algorithm: {core.get('kind', 'not available')}"]
+        if core.get("calibration"):
+            facts.append(f"probabilities calibrated ({core['calibration']})")
+        if core.get("n_train"):
+            facts.append(f"fitted on {_int(core['n_train'])} closed leads")
+        lines.append(", ".join(facts) + ".")
+        if core.get("params"):
+            lines.append(_table(["Setting", "Value"], [[f"`{k}`", v] for k, v in core["params"].items()]))
+        guardrails = learner.get("guardrails") or []
+        if guardrails:
+            lines.append("Rule guardrails applied on top of the learner:\n\n" + _generic_table(guardrails))
+        candidates = learner.get("candidates") or []
+        if candidates:
+            lines.append(
+                "Candidates compared on a validation fold of the training part:\n\n"
+                + _generic_table(candidates)
+            )
+
+    lines.append("### Points by dimension")
+    points = doc.points
+    signals = points.get("signals") or []
+    if not signals:
+        lines.append(NOT_AVAILABLE)
+        return "\n\n".join(lines)
+    base_rate = _base_rate(doc)
+    lines.append(
+        f"Every lead starts at {_num(points.get('base'), 1)} points; each signal adds or removes the points "
+        "of the band the lead falls in. Points are traced to the band's measured effect: its win rate "
+        "against the base rate (lift) and its weight of evidence (log-odds of a win in the band minus the "
+        "overall log-odds), weighted jointly so correlated signals are not counted twice. A dimension's "
+        "positive points stop at its cap so no single kind of evidence dominates."
+    )
+    caps = points.get("caps") or {}
+    by_dimension: dict[str, list] = {}
+    for row in signals:
+        by_dimension.setdefault(row.get("dimension", "other"), []).append(row)
+    order = ["firmographic", "behavioral", "engagement", "intent", "negative"]
+    for dimension in sorted(by_dimension, key=lambda d: (order.index(d) if d in order else len(order), d)):
+        cap = caps.get(dimension)
+        title = f"#### {dimension.capitalize()}" + (
+            f" (cap {_num(cap, 1)} points)" if cap is not None else ""
+        )
+        rows = [
+            [
+                f"`{row.get('signal', '')}`",
+                _cell(row.get("bin", "")),
+                _signed(row.get("points")),
+                _int(row.get("n")),
+                _pct(row.get("win_rate")),
+                _num(row["win_rate"] / base_rate, 2)
+                if row.get("win_rate") is not None and base_rate
+                else "n/a",
+                _num(row.get("woe"), 3),
+            ]
+            for row in by_dimension[dimension]
+        ]
+        lines.append(
+            title + "\n\n" + _table(["Signal", "Band", "Points", "Leads", "Win rate", "Lift", "WoE"], rows)
+        )
+    dropped = points.get("dropped") or {}
+    if dropped:
+        lines.append(
+            "Signals without points, and why:\n\n"
+            + _table(["Signal", "Why"], [[f"`{name}`", _cell(reason)] for name, reason in dropped.items()])
+        )
+    return "\n\n".join(lines)
+
+
+def _thresholds(doc: ModelDocument) -> str:
+    lines = [_heading(5)]
+    cutoffs = doc.cutoffs
+    if not cutoffs:
+        lines.append(NOT_AVAILABLE)
+        return "\n\n".join(lines)
+    names = cutoffs.get("names") or [tier["name"] for tier in DEFAULT_TIERS]
+    bounds = [cutoffs.get("hot"), cutoffs.get("warm"), cutoffs.get("cool")]
+    lines.append(
+        "A lead is in the highest tier whose lower bound its score reaches: "
+        + ", ".join(f"{names[i]} at {_num(bounds[i], 1)} or more" for i in range(3))
+        + f", {names[3]} below {_num(bounds[2], 1)}."
+    )
+    method = cutoffs.get("method") or {}
+    if method:
+        lines.append(
+            "How each bound was chosen:\n\n"
+            + "\n".join(
+                f"- {names[i]}: {method[key]}"
+                for i, key in enumerate(("hot", "warm", "cool"))
+                if key in method
+            )
+        )
+    expected = cutoffs.get("expected") or []
+    if expected:
+        lines.append(
+            "Expected conversion per tier, measured on the holdout:\n\n"
+            + _table(
+                [
+                    "Tier",
+                    "Score",
+                    "Leads",
+                    "Share of leads",
+                    "Won",
+                    "Win rate (95 % CI)",
+                    "Share of wins",
+                    "Lift",
+                ],
+                [
+                    [
+                        row.get("name", ""),
+                        f"{_num(row.get('lower'), 1)}-{_num(row.get('upper'), 1)}",
+                        _int(row.get("n")),
+                        _pct(row.get("share_of_leads")),
+                        _int(row.get("won")),
+                        f"{_pct(row.get('win_rate'))} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
+                        _pct(row.get("share_of_wins")),
+                        _num(row.get("lift"), 2),
+                    ]
+                    for row in expected
+                ],
+            )
+        )
+    lines.append("### Score distribution of won and lost leads")
+    distribution = doc.score_distribution
+    if distribution.get("edges"):
+        lines.append(_won_lost_histogram(distribution))
+    else:
+        lines.append(NOT_AVAILABLE)
+    return "\n\n".join(lines)
+
+
+def _sla(doc: ModelDocument) -> str:
+    tiers = _tiers(doc)
+    rows = [
+        [tier.get("name", ""), tier.get("sla", ""), tier.get("action", ""), tier.get("rescoring", "")]
+        for tier in tiers
+    ]
+    return _heading(6) + "\n\n" + _table(["Tier", "SLA", "Recommended action", "Re-scoring"], rows)
+
+
+def _tiers(doc: ModelDocument) -> list[dict]:
+    tiers = [dict(tier) for tier in (doc.tiers or default_tiers())]
+    names = (doc.cutoffs or {}).get("names")
+    # Renamed tiers keep the defaults of their position, so a renamed Hot still gets Hot's SLA.
+    if names and len(names) == len(tiers):
+        for tier, name in zip(tiers, names, strict=True):
+            if tier.get("name") not in names:
+                tier["name"] = name
+    return tiers
+
+
+def _transitions(doc: ModelDocument) -> str:
+    cutoffs = doc.cutoffs or {}
+    band = cutoffs.get("hysteresis")
+    names = cutoffs.get("names") or [tier["name"] for tier in DEFAULT_TIERS]
+    lines = [_heading(7)]
+    if band is not None:
+        lines.append(
+            f"**Hysteresis band: {_num(band, 1)} points.** A lead keeps its tier until its score passes a "
+            f"boundary by more than {_num(band, 1)} points, so a lead hovering around a cut-off does not flip "
+            f"tiers (and re-notify its owner) on every re-score. Example: with {names[0]} from "
+            f"{_num(cutoffs.get('hot'), 1)}, a {names[1]} lead becomes {names[0]} at "
+            f"{_num((cutoffs.get('hot') or 0) + band, 1)} or more, and a {names[0]} lead drops to {names[1]} "
+            f"below {_num((cutoffs.get('hot') or 0) - band, 1)}."
+        )
+    else:
+        lines.append(f"Hysteresis band: {NOT_AVAILABLE}")
+    lines.append(
+        "**When a lead is re-scored:**\n\n"
+        "- when it is created, and at once when an activity event arrives (real time);\n"
+        "- on the cadence of its tier (below), so behavioral signals decay even when nothing happens;\n"
+        "- in a full batch re-score when a new model version is deployed."
+    )
+    lines.append(
+        _table(
+            ["Tier", "Re-scoring cadence"],
+            [[tier.get("name", ""), tier.get("rescoring", "")] for tier in _tiers(doc)],
+        )
+    )
+    lines.append(
+        "A lead that moves up is handled at once (owner notified; a new Hot lead starts its SLA clock). A lead "
+        "with no new activity decays and moves down on its next scheduled re-score; every change is recorded "
+        "with its inputs and the model version."
+    )
+    return "\n\n".join(lines)
+
+
+def _mapping(doc: ModelDocument) -> str:
+    mapping = doc.field_mapping or {}
+    lines = [_heading(8), "### Source fields"]
+    if mapping:
+        outcome = mapping.get("outcome") or {}
+        if isinstance(outcome, str):
+            outcome = {"column": outcome}
+        facts = [
+            f"Outcome column: `{outcome.get('column', 'n/a')}`; won when "
+            + (", ".join(f"`{value}`" for value in outcome.get("won") or []) or "n/a")
+            + (
+                ("; lost when " + ", ".join(f"`{value}`" for value in outcome["lost"]))
+                if outcome.get("lost")
+                else ""
+            ),
+            f"Lead id: `{mapping.get('id') or 'n/a'}`; close date: `{mapping.get('date') or 'none'}`",
+        ]
+        if mapping.get("missing_values"):
+            facts.append(
+                "Read as missing: "
+                + ", ".join(
+                    f"`{value}`" if value != "" else "an empty cell" for value in mapping["missing_values"]
+                )
+            )
+        if mapping.get("post_outcome"):
+            facts.append(
+                "Known only after the outcome (never scored): "
+                + ", ".join(f"`{c}`" for c in mapping["post_outcome"])
+            )
+        if mapping.get("ignore"):
+            facts.append("Ignored: " + ", ".join(f"`{c}`" for c in mapping["ignore"]))
+        lines.append("\n".join(f"- {fact}" for fact in facts))
+        fields = mapping.get("fields") or {}
+        if fields:
+            lines.append(
+                _table(["CRM field", "Source column"], [[f"`{k}`", f"`{v}`"] for k, v in fields.items()])
+            )
+        lines.append("Every other column is a candidate signal under its own name.")
+    else:
+        lines.append(NOT_AVAILABLE)
+    lines.append("### Fields written back to the CRM")
+    lines.append(
+        _table(
+            ["Field", "Meaning"],
+            [
+                ["`lead_score`", "0-100 score"],
+                [
+                    "`lead_tier`",
+                    "Tier name (" + ", ".join(tier.get("name", "") for tier in _tiers(doc)) + ")",
+                ],
+                ["`win_probability`", "Calibrated probability of a win (0-1)"],
+                ["`score_confidence`", "How much similar closed history stands behind the score"],
+                ["`score_top_factors`", "Top factors for and against, in plain words"],
+                [
+                    "`score_model_version`",
+                    f"Model version that produced the score (this document: {doc.version})",
+                ],
+                ["`scored_at`", "When the score was computed"],
+            ],
+        )
+    )
+    lines.append("### Automation rules")
+    tiers = _tiers(doc)
+    top = tiers[0].get("name", "Hot") if tiers else "Hot"
+    second = tiers[1].get("name", "Warm") if len(tiers) > 1 else "Warm"
+    lines.append(
+        "\n".join(
+            f"- {rule}"
+            for rule in (
+                f"Entering {top}: notify the owner (e-mail and signed webhook) and start the SLA clock "
+                f"({tiers[0].get('sla', '') if tiers else ''}); escalate to the team lead when it lapses.",
+                f"Unassigned {top} and {second} leads are assigned by territory, industry and workload.",
+                "Any tier change is recorded with the score, its factors and the model version.",
+                "Leads with no activity for a full re-scoring cycle decay and are downgraded on schedule.",
+                "A failed webhook delivery is retried with backoff and never blocks scoring.",
+            )
+        )
+    )
+    return "\n\n".join(lines)
+
+
+# Validation, monitoring, batch scoring, history --------------------------------------------------
+
+
+def _validation(doc: ModelDocument) -> str:
+    validation = doc.validation
+    lines = [_heading(9)]
+    if not validation:
+        lines.append(NOT_AVAILABLE)
+        return "\n\n".join(lines)
+    lines.append(
+        f"Measured on a holdout of {_int(validation.get('n'))} closed leads ({_int(validation.get('n_won'))} won, "
+        f"base rate {_pct(validation.get('base_rate'))}) that the model never saw while fitting."
+    )
+    if validation.get("verdict"):
+        lines.append(f"**Verdict.** {validation['verdict']}")
+    metrics = [
+        ("ROC AUC", _num(validation.get("auc"), 3) + f" (95 % CI {_ci(validation.get('auc_ci'))})", "auc"),
+        ("PR AUC", _num(validation.get("pr_auc"), 3), None),
+        ("Brier score", _num(validation.get("brier"), 4), None),
+        ("Brier of the base rate", _num(validation.get("brier_constant"), 4), None),
+        ("Brier skill", _num(validation.get("brier_skill"), 3), None),
+        ("Log loss", _num(validation.get("log_loss"), 4), None),
+        ("Accuracy (p >= 0.5)", _pct(validation.get("accuracy")), "accuracy"),
+        ("Spearman (score vs outcome)", _num(validation.get("spearman"), 3), "spearman"),
+        ("KS", _num(validation.get("ks"), 3) + f" at score {_num(validation.get('ks_score'), 1)}", None),
+        ("Lift, top decile", _num(validation.get("lift_top_decile"), 2), None),
+    ]
+    gates = validation.get("gates") or {}
+    rows = []
+    for label, value, gate_name in metrics:
+        gate = gates.get(gate_name) if gate_name else None
+        rows.append([label, value, _gate_target(gate), _gate_result(gate)])
+    for gate_name, label in (
+        ("hot_precision", "Hot precision"),
+        ("hot_recall", "Hot recall"),
+        ("f1", "F1 at Warm"),
+    ):
+        gate = gates.get(gate_name)
+        if gate:
+            rows.append([label, _num(gate.get("value"), 3), _gate_target(gate), _gate_result(gate)])
+    lines.append(_table(["Metric", "Value", "Target", "Result"], rows))
+    ceiling = (gates.get("hot_recall") or {}).get("ceiling")
+    if ceiling is not None and ceiling < (gates.get("hot_recall") or {}).get("target", 0):
+        lines.append(
+            f"Hot recall cannot exceed {_num(ceiling, 2)} whatever the model: the Hot tier is too small to hold "
+            "half the wins at this base rate. Raise rep capacity or accept the trade-off."
+        )
+
+    tiers = validation.get("tiers") or {}
+    lines.append("### Precision, recall and F1 at each tier threshold")
+    lines.append(
+        "A lead counts as predicted won when its score is at or above the tier's lower bound.\n\n"
+        + _table(
+            ["At or above", "Threshold", "Leads flagged", "Precision", "Recall", "F1", "Accuracy"],
+            [
+                [
+                    figures.get("name", key),
+                    _num(figures.get("threshold"), 1),
+                    _int(figures.get("n_flagged")),
+                    _pct(figures.get("precision")),
+                    _pct(figures.get("recall")),
+                    _num(figures.get("f1"), 3),
+                    _pct(figures.get("accuracy")),
+                ]
+                for key, figures in tiers.items()
+            ],
+        )
+        if tiers
+        else NOT_AVAILABLE
+    )
+    lines.append("### Confusion matrices")
+    confusion = validation.get("confusion") or {}
+    if confusion:
+        for key, matrix in confusion.items():
+            name = (tiers.get(key) or {}).get("name", key.capitalize())
+            lines.append(
+                f"At the {name} threshold ({_num(matrix.get('threshold'), 1)}):\n\n"
+                + _table(
+                    ["", "Predicted won", "Predicted lost"],
+                    [
+                        ["**Won**", _int(matrix.get("tp")), _int(matrix.get("fn"))],
+                        ["**Lost**", _int(matrix.get("fp")), _int(matrix.get("tn"))],
+                    ],
+                )
+            )
+    else:
+        lines.append(NOT_AVAILABLE)
+    lines.append("### Lift by decile")
+    deciles = validation.get("lift_by_decile") or []
+    lines.append(
+        _table(
+            ["Decile", "Scores", "Leads", "Won", "Win rate", "Lift", "Cumulative share of wins"],
+            [
+                [
+                    _int(row.get("decile")),
+                    f"{_num(row.get('score_min'), 1)}-{_num(row.get('score_max'), 1)}",
+                    _int(row.get("n")),
+                    _int(row.get("won")),
+                    _pct(row.get("win_rate")),
+                    _num(row.get("lift"), 2),
+                    _pct(row.get("cumulative_gain")),
+                ]
+                for row in deciles
+            ],
+        )
+        if deciles
+        else NOT_AVAILABLE
+    )
+    lines.append("### Calibration")
+    calibration = validation.get("calibration") or []
+    lines.append(
+        "Predicted against observed win rate; a calibrated model's rows sit on the diagonal.\n\n"
+        + _table(
+            ["Predicted", "Leads", "Mean predicted", "Observed (95 % CI)", "Gap"],
+            [
+                [
+                    f"{_pct(row.get('low'))}-{_pct(row.get('high'))}",
+                    _int(row.get("n")),
+                    _pct(row.get("predicted")),
+                    f"{_pct(row.get('observed'))} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
+                    _signed_pct(row.get("gap")),
+                ]
+                for row in calibration
+            ],
+        )
+        if calibration
+        else NOT_AVAILABLE
+    )
+    lines.append("### False positives and false negatives")
+    cases = doc.error_cases or validation.get("error_cases") or {}
+    for key, title, meaning in (
+        ("false_positives", "False positives", "the highest-scored leads that were lost"),
+        ("false_negatives", "False negatives", "the lowest-scored leads that were won"),
+    ):
+        items = cases.get(key) or []
+        if items:
+            lines.append(
+                f"**{title}** ({meaning}):\n\n"
+                + _table(
+                    ["Lead", "Score", "What drove the score"],
+                    [
+                        [_cell(item.get("id")), _num(item.get("score"), 1), _factors(item.get("drivers"))]
+                        for item in items
+                    ],
+                )
+            )
+        else:
+            lines.append(f"**{title}** ({meaning}): {NOT_AVAILABLE}")
+    return "\n\n".join(lines)
+
+
+def _monitoring(doc: ModelDocument) -> str:
+    validation = doc.validation or {}
+    auc = validation.get("auc")
+    auc_low = (validation.get("auc_ci") or [None])[0]
+    expected = (doc.cutoffs or {}).get("expected") or []
+    targets = (validation.get("gates") or {}).get("auc", {}).get("target")
+    lines = [_heading(10)]
+    lines.append(
+        "**Watch, every week:** the score distribution against the holdout's (population stability index per "
+        "signal and for the score), the share of leads per tier, data completeness of the signals the model "
+        "uses, and the share of leads that cannot be scored."
+    )
+    lines.append(
+        "**Check, every month, on leads closed since deployment:** ROC AUC, Brier score against the base rate, "
+        "the calibration table, and each tier's win rate against its expected interval:"
+    )
+    if expected:
+        lines.append(
+            _table(
+                ["Tier", "Expected win rate", "Investigate below"],
+                [
+                    [row.get("name", ""), _pct(row.get("win_rate")), _pct(row.get("ci_low"))]
+                    for row in expected
+                ],
+            )
+        )
+    triggers = [
+        f"ROC AUC on newly closed leads below {_num(auc_low, 3)} (the holdout's lower 95 % bound; holdout AUC "
+        f"{_num(auc, 3)})"
+        if auc_low is not None
+        else "ROC AUC on newly closed leads clearly below the holdout's",
+        f"ROC AUC below the target of {_num(targets, 2)}"
+        if targets is not None
+        else "ROC AUC below its target",
+        "a tier's win rate below its expected interval for two months running",
+        "population stability index of the score above 0.25 (0.10-0.25: watch closely)",
+        "a signal's completeness falling by more than 20 points, or a new CRM field or picklist value",
+        "a change in the sales process, the offer or the lead sources",
+    ]
+    lines.append(
+        "**Retrain when any of these holds:**\n\n" + "\n".join(f"- {trigger}" for trigger in triggers)
+    )
+    lines.append(
+        f"**Scheduled recalibration:** {_date(_next_recalibration(doc))} at the latest (every "
+        f"{doc.recalibration_days} days). A new version is trained on all closed history, validated on a fresh "
+        "holdout, run in shadow against the live version, and deployed only when it does at least as well; "
+        "the previous version stays one action away for roll-back."
+    )
+    return "\n\n".join(lines)
+
+
+def _batch(doc: ModelDocument) -> str:
+    lines = [_heading(11)]
+    scored = doc.scored
+    if scored is None or len(scored) == 0:
+        lines.append(f"Scored leads: {NOT_AVAILABLE}")
+    else:
+        frame = scored.reset_index() if "id" not in scored.columns else scored
+        id_column = "id" if "id" in frame.columns else frame.columns[0]
+        factor_column = next((c for c in ("top_factors", "factors", "reasons") if c in frame.columns), None)
+        names = [tier.get("name", "") for tier in _tiers(doc)]
+        counts = frame["tier"].value_counts() if "tier" in frame.columns else pd.Series(dtype=int)
+        lines.append(
+            f"{len(frame):,} current leads scored: "
+            + ", ".join(f"{name} {int(counts.get(name, 0)):,}" for name in names)
+            + "."
+        )
+        lines.append("### Score histogram\n\n" + _histogram(frame["score"].to_numpy(dtype=float)))
+        for name in names:
+            members = frame[frame["tier"] == name] if "tier" in frame.columns else frame.iloc[0:0]
+            lines.append(f"### {name} leads")
+            if members.empty:
+                lines.append("No leads in this tier.")
+                continue
+            ranked = members.sort_values("score", ascending=False, kind="stable")
+            shown = ranked.head(doc.rows_per_tier)
+            columns = ["Rank", "Lead", "Score"] + (["Top factors"] if factor_column else [])
+            rows = [
+                [str(rank), _cell(row[id_column]), _num(row["score"], 1)]
+                + ([_factors(row[factor_column])] if factor_column else [])
+                for rank, (_, row) in enumerate(shown.iterrows(), start=1)
+            ]
+            note = "" if len(ranked) <= len(shown) else f"\n\n_Top {len(shown)} of {len(ranked):,} shown._"
+            lines.append(_table(columns, rows) + note)
+    lines.append("### Leads that could not be scored")
+    if doc.unscoreable:
+        rows = [
+            [_cell(item.get("id")), _cell(item.get("reason", ""))]
+            if isinstance(item, dict)
+            else [_cell(item), ""]
+            for item in doc.unscoreable
+        ]
+        lines.append(_table(["Lead", "Why"], rows))
+    else:
+        lines.append("None." if scored is not None and len(scored) else NOT_AVAILABLE)
+    return "\n\n".join(lines)
+
+
+def _history(doc: ModelDocument) -> str:
+    lines = [_heading(12)]
+    history = list(doc.version_history)
+    if not any(str(row.get("version")) == str(doc.version) for row in history if isinstance(row, dict)):
+        history.append(
+            {
+                "version": doc.version,
+                "date": _date(_created(doc)),
+                "model": _model_kind(doc),
+                "auc": doc.validation.get("auc"),
+                "note": "this document",
+            }
+        )
+    lines.append(_generic_table(history))
+    return "\n\n".join(lines)
+
+
+# Reading E1's dicts defensively ------------------------------------------------------------------
+
+
+def _get(row: dict, *keys: str, default=None):
+    for key in keys:
+        if isinstance(row, dict) and row.get(key) is not None:
+            return row[key]
+    return default
+
+
+def _attribute_rows(analysis: dict) -> list[dict]:
+    rows = _records(analysis.get("signals")) or _records(analysis.get("attributes"))
+    return [row for row in rows if _get(row, "lift") is not None]
+
+
+def _top_attributes(analysis: dict, count: int) -> list[dict]:
+    rows = [row for row in _attribute_rows(analysis) if _finite(_get(row, "lift")) and _get(row, "lift") > 1]
+    significant = [row for row in rows if _is_significant(row)]
+    return sorted(significant or rows, key=lambda row: -_get(row, "lift"))[:count]
+
+
+def _bottom_attributes(analysis: dict, count: int) -> list[dict]:
+    rows = [row for row in _attribute_rows(analysis) if _finite(_get(row, "lift")) and _get(row, "lift") < 1]
+    significant = [row for row in rows if _is_significant(row)]
+    return sorted(significant or rows, key=lambda row: _get(row, "lift"))[:count]
+
+
+def _is_significant(row: dict) -> bool:
+    if "significant" in row:
+        return bool(row["significant"])
+    p = _get(row, "p_adjusted", "p_value")
+    return p is not None and p < 0.05
+
+
+def _attribute_label(row) -> str:
+    if not isinstance(row, dict):
+        return f"`{row}`"
+    name = _get(row, "attribute", "signal", "column", "feature", "name", default="")
+    value = _get(row, "value", "level", "bin", "category")
+    return f"`{name}` = {_cell(value)}" if value is not None else f"`{name}`"
+
+
+def _leakage_rows(audit: dict) -> list[dict]:
+    leakage = audit.get("leakage") or audit.get("leakage_flagged") or []
+    if isinstance(leakage, dict):
+        if "flagged" in leakage:
+            return _leakage_rows({"leakage": leakage["flagged"]})
+        return [
+            {"column": column, **(detail if isinstance(detail, dict) else {"reason": str(detail)})}
+            for column, detail in leakage.items()
+        ]
+    return [row if isinstance(row, dict) else {"column": str(row)} for row in leakage]
+
+
+def _completeness_rows(completeness) -> list[tuple[str, float]]:
+    if not completeness:
+        return []
+    if isinstance(completeness, dict):
+        return [(str(k), float(v)) for k, v in completeness.items() if _finite(v)]
+    rows = []
+    for row in completeness:
+        if isinstance(row, dict):
+            share = _get(row, "completeness", "complete", "share")
+            if _finite(share):
+                rows.append((str(_get(row, "column", "field", default="")), float(share)))
+    return rows
+
+
+# Text formatting ---------------------------------------------------------------------------------
+
+
+def _heading(number: int) -> str:
+    return f"## {number}. {SECTIONS[number - 1]}"
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and math.isfinite(float(value))
+
+
+def _num(value, digits: int = 2) -> str:
+    return f"{float(value):,.{digits}f}" if _finite(value) else "n/a"
+
+
+def _int(value) -> str:
+    return f"{int(value):,}" if _finite(value) else "n/a"
+
+
+def _pct(value, digits: int = 1) -> str:
+    return f"{100 * float(value):.{digits}f} %" if _finite(value) else "n/a"
+
+
+def _signed(value) -> str:
+    return f"{float(value):+.1f}" if _finite(value) else "n/a"
+
+
+def _signed_pct(value) -> str:
+    return f"{100 * float(value):+.1f} pts" if _finite(value) else "n/a"
+
+
+def _p(value) -> str:
+    if not _finite(value):
+        return "n/a"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _ci(interval) -> str:
+    if not interval or len(interval) < 2 or not (_finite(interval[0]) and _finite(interval[1])):
+        return "n/a"
+    return f"{interval[0]:.3f}-{interval[1]:.3f}"
+
+
+def _date(value) -> str:
+    if value is None or value == "":
+        return "not available"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _gate_target(gate: dict | None) -> str:
+    return f">= {_num(gate.get('target'), 2)}" if gate else ""
+
+
+def _gate_result(gate: dict | None) -> str:
+    if not gate:
+        return ""
+    return "pass" if gate.get("passed") else "**fail**"
+
+
+def _cell(value: Any) -> str:
+    """One Markdown table cell: pipes escaped, newlines flattened."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return _num(value, 2)
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _factors(value) -> str:
+    """Top factors as one cell: strings kept, {label, points} dicts written as 'label (+12)'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, str):
+        return _cell(value)
+    if isinstance(value, dict):
+        value = [value] if any(k in value for k in ("label", "text", "factor")) else list(value.items())
+    items = []
+    for item in value if isinstance(value, Iterable) else [value]:
+        if isinstance(item, dict):
+            label = _get(item, "label", "text", "factor", "signal", default="")
+            points = _get(item, "points", "contribution", "value")
+            items.append(f"{label} ({_signed(points)})" if _finite(points) else str(label))
+        elif isinstance(item, tuple) and len(item) == 2:
+            items.append(f"{item[0]} ({_signed(item[1])})" if _finite(item[1]) else f"{item[0]}: {item[1]}")
+        else:
+            items.append(str(item))
+    return _cell("; ".join(items))
+
+
+def _inline(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return "; ".join(_inline(item) if isinstance(item, dict) else str(item) for item in value) or "none"
+    return str(value)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines.extend(
+        "| " + " | ".join(_cell(value) if not isinstance(value, str) else value for value in row) + " |"
+        for row in rows
+    )
+    return "\n".join(lines)
+
+
+def _generic_table(rows: Sequence) -> str:
+    """A table of whatever scalar keys the rows share, in first-seen order (for dicts whose shape varies)."""
+    rows = [row for row in rows if isinstance(row, dict)]
+    if not rows:
+        return NOT_AVAILABLE
+    columns: list[str] = []
+    for row in rows:
+        for key, value in row.items():
+            if key not in columns and not isinstance(value, dict):
+                columns.append(key)
+    body = []
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, list | tuple):
+                cells.append(_cell(", ".join(str(item) for item in value)))
+            elif isinstance(value, float) and any(word in column for word in ("rate", "share")):
+                cells.append(_pct(value))
+            elif isinstance(value, float) and column.startswith("p"):
+                cells.append(_p(value))
+            elif isinstance(value, float):
+                cells.append(_num(value, 3))
+            else:
+                cells.append(_cell(value))
+        body.append(cells)
+    return _table([_column_title(column) for column in columns], body)
+
+
+def _column_title(column: str) -> str:
+    acronyms = {"auc": "AUC", "ks": "KS", "iv": "IV", "woe": "WoE", "id": "ID", "n": "Leads", "pr": "PR"}
+    words = str(column).replace("_", " ").split()
+    title = " ".join(acronyms.get(word.lower(), word) for word in words)
+    return title[:1].upper() + title[1:]
+
+
+def _histogram(scores: np.ndarray, *, bins: int = 10, width: int = 40) -> str:
+    """A text histogram of 0-100 scores in a code block, one bar per band."""
+    values = scores[~np.isnan(scores)]
+    counts, edges = np.histogram(np.clip(values, 0, 100), bins=np.linspace(0, 100, bins + 1))
+    top = max(int(counts.max()) if counts.size else 0, 1)
+    lines = [
+        f"{edges[i]:5.0f}-{edges[i + 1]:<4.0f}| {'#' * int(round(width * count / top)):<{width}} {count:,}"
+        for i, count in enumerate(counts)
+    ]
+    return "```\n" + "\n".join(reversed(lines)) + "\n```"
+
+
+def _won_lost_histogram(distribution: dict, width: int = 30) -> str:
+    edges, won, lost = distribution["edges"], distribution.get("won") or [], distribution.get("lost") or []
+    top = max([*won, *lost, 1])
+    lines = [f"{'score':>9} | {'won':<{width}} {'':>6} | {'lost':<{width}}"]
+    for i in range(len(edges) - 1):
+        w = won[i] if i < len(won) else 0
+        lo = lost[i] if i < len(lost) else 0
+        lines.append(
+            f"{edges[i]:4.0f}-{edges[i + 1]:<4.0f} | {'+' * int(round(width * w / top)):<{width}} {w:>6,} | "
+            f"{'-' * int(round(width * lo / top)):<{width}} {lo:,}"
+        )
+    return "```\n" + "\n".join([lines[0], *reversed(lines[1:])]) + "\n```"
+
+
+__all__ = [
+    "DEFAULT_TIERS",
+    "SECTIONS",
+    "ModelDocument",
+    "default_tiers",
+    "render_report",
+    "score_distribution",
+]
