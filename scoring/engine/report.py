@@ -270,8 +270,20 @@ def _executive_summary(doc: ModelDocument) -> str:
             f"{_pct(top.get('share_of_wins'))} of wins; its expected win rate is {_pct(top.get('win_rate'))} "
             f"({_pct(top.get('ci_low'))}-{_pct(top.get('ci_high'))})."
         )
-    drivers = _top_attributes(doc.analysis, 3)
-    if drivers:
+    ranking = [row for row in _records(doc.analysis.get("ranking")) if _get(row, "best_lift") is not None]
+    if ranking:
+        # The most informative attributes overall, each with its best value: a rare value with a huge lift
+        # says less about the pipeline than a common one with a solid lift.
+        bullets.append(
+            "Most predictive attributes: "
+            + "; ".join(
+                f"`{_get(row, 'attribute', default='')}` (best value {_cell(_get(row, 'best_value'))}, "
+                f"lift {_num(_get(row, 'best_lift'), 2)})"
+                for row in ranking[:3]
+            )
+            + "."
+        )
+    elif drivers := _top_attributes(doc.analysis, 3):
         bullets.append(
             "Strongest signals of a win: "
             + "; ".join(f"{_attribute_label(row)} (lift {_num(_get(row, 'lift'), 2)})" for row in drivers)
@@ -550,8 +562,8 @@ def _records(value) -> list[dict]:
 
 def _model(doc: ModelDocument) -> str:
     lines = [_heading(4), f"**Model kind:** {_model_kind(doc) or 'not available'}."]
-    learner = doc.learner
-    if learner:
+    learner = {key: value for key, value in doc.learner.items() if value not in (None, [], {})}
+    if learner and not (set(learner) <= {"kind"} and learner.get("kind") == "points"):
         lines.append("### Learner")
         inner = learner.get("learner") if isinstance(learner.get("learner"), dict) else None
         core = inner or learner
@@ -952,14 +964,17 @@ def _validation(doc: ModelDocument) -> str:
     )
     lines.append("### False positives and false negatives")
     cases = doc.error_cases or validation.get("error_cases") or {}
-    for key, title, meaning in (
-        ("false_positives", "False positives", "the highest-scored leads that were lost"),
-        ("false_negatives", "False negatives", "the lowest-scored leads that were won"),
+    for key, title, meaning, sign in (
+        ("false_positives", "False positives", "the highest-scored leads that were lost", 1),
+        ("false_negatives", "False negatives", "the lowest-scored leads that were won", -1),
     ):
         items = cases.get(key) or []
         if items:
+            common = _common_drivers(items, sign)
             lines.append(
-                f"**{title}** ({meaning}):\n\n"
+                f"**{title}** ({meaning}):"
+                + (f" most often {'pushed up' if sign > 0 else 'held down'} by {common}." if common else "")
+                + "\n\n"
                 + _table(
                     ["Lead", "Score", "What drove the score"],
                     [
@@ -971,6 +986,23 @@ def _validation(doc: ModelDocument) -> str:
         else:
             lines.append(f"**{title}** ({meaning}): {NOT_AVAILABLE}")
     return "\n\n".join(lines)
+
+
+def _common_drivers(items: list[dict], sign: int, top: int = 3) -> str:
+    """The signals that most often pushed these leads the wrong way, e.g. "`Lead Source` (7 of 10, +10.3)"."""
+    tally: dict[str, list[float]] = {}
+    for item in items:
+        for factor in item.get("drivers") or []:
+            if not isinstance(factor, dict) or not _finite(factor.get("points")):
+                continue
+            if factor["points"] * sign > 0:
+                name = str(_get(factor, "signal", "label", default=""))
+                tally.setdefault(name, []).append(float(factor["points"]))
+    ranked = sorted(tally.items(), key=lambda entry: (-len(entry[1]), -abs(sum(entry[1]))))[:top]
+    return "; ".join(
+        f"`{name}` ({len(points)} of {len(items)}, {_signed(sum(points) / len(points))} on average)"
+        for name, points in ranked
+    )
 
 
 def _monitoring(doc: ModelDocument) -> str:
@@ -1027,11 +1059,21 @@ def _monitoring(doc: ModelDocument) -> str:
 def _batch(doc: ModelDocument) -> str:
     lines = [_heading(11)]
     scored = doc.scored
+    unscoreable = list(doc.unscoreable)
     if scored is None or len(scored) == 0:
         lines.append(f"Scored leads: {NOT_AVAILABLE}")
     else:
         frame = scored.reset_index() if "id" not in scored.columns else scored
         id_column = "id" if "id" in frame.columns else frame.columns[0]
+        # A lead without a score is unscoreable, whatever the caller passed: never rank it as Cold.
+        missing = pd.to_numeric(frame["score"], errors="coerce").isna()
+        known = {str(item.get("id") if isinstance(item, dict) else item) for item in unscoreable}
+        unscoreable += [
+            {"id": lead_id, "reason": "no score: too little data to evaluate"}
+            for lead_id in frame.loc[missing, id_column]
+            if str(lead_id) not in known
+        ]
+        frame = frame[~missing]
         factor_column = next((c for c in ("top_factors", "factors", "reasons") if c in frame.columns), None)
         names = [tier.get("name", "") for tier in _tiers(doc)]
         counts = frame["tier"].value_counts() if "tier" in frame.columns else pd.Series(dtype=int)
@@ -1040,6 +1082,13 @@ def _batch(doc: ModelDocument) -> str:
             + ", ".join(f"{name} {int(counts.get(name, 0)):,}" for name in names)
             + "."
         )
+        if "evidence" in frame.columns:
+            abstained = int((frame["evidence"].astype(str) == "insufficient evidence").sum())
+            if abstained:
+                lines.append(
+                    f'{abstained:,} of them carry the flag "insufficient evidence": too little similar closed '
+                    "history stands behind their score, so treat it as a first guess."
+                )
         lines.append("### Score histogram\n\n" + _histogram(frame["score"].to_numpy(dtype=float)))
         for name in names:
             members = frame[frame["tier"] == name] if "tier" in frame.columns else frame.iloc[0:0]
@@ -1049,21 +1098,29 @@ def _batch(doc: ModelDocument) -> str:
                 continue
             ranked = members.sort_values("score", ascending=False, kind="stable")
             shown = ranked.head(doc.rows_per_tier)
-            columns = ["Rank", "Lead", "Score"] + (["Top factors"] if factor_column else [])
+            extras = [
+                (c, t)
+                for c, t in (("probability", "Win probability"), ("confidence", "Confidence"))
+                if c in frame
+            ]
+            columns = ["Rank", "Lead", "Score", *(t for _, t in extras)] + (
+                ["Top factors"] if factor_column else []
+            )
             rows = [
                 [str(rank), _cell(row[id_column]), _num(row["score"], 1)]
+                + [_pct(row[c]) if c == "probability" else _confidence(row[c]) for c, _ in extras]
                 + ([_factors(row[factor_column])] if factor_column else [])
                 for rank, (_, row) in enumerate(shown.iterrows(), start=1)
             ]
             note = "" if len(ranked) <= len(shown) else f"\n\n_Top {len(shown)} of {len(ranked):,} shown._"
             lines.append(_table(columns, rows) + note)
     lines.append("### Leads that could not be scored")
-    if doc.unscoreable:
+    if unscoreable:
         rows = [
             [_cell(item.get("id")), _cell(item.get("reason", ""))]
             if isinstance(item, dict)
             else [_cell(item), ""]
-            for item in doc.unscoreable
+            for item in unscoreable
         ]
         lines.append(_table(["Lead", "Why"], rows))
     else:
@@ -1245,6 +1302,10 @@ def _factors(value) -> str:
         else:
             items.append(str(item))
     return _cell("; ".join(items))
+
+
+def _confidence(value) -> str:
+    return _pct(value, 0) if _finite(value) and 0 <= float(value) <= 1 else _cell(value)
 
 
 def _inline(value) -> str:

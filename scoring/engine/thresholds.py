@@ -10,7 +10,8 @@ They come from the won and lost score distributions, not from round numbers:
   below Warm, so each boundary splits its own part of the population where it discriminates best.
 - Each search only looks at thresholds whose share of leads at or above lies within a
   tolerance of the target share (TierShares), so a tier never collapses to a handful of
-  leads or swallows the population; rep capacity is a hard ceiling on the Hot share.
+  leads or swallows the population. Hot's target share is also its ceiling (the tier must be
+  small enough to be worked in full), and rep capacity, when given, lowers that ceiling further.
 
 `Cutoffs.tier_of` applies them with a hysteresis band, so a lead whose score wobbles around a
 boundary does not flip tiers (and re-notify its owner) on every re-score.
@@ -170,7 +171,7 @@ def tier_cutoffs(
       scored population (Hot share <= hot_capacity / n). None: no capacity limit beyond the target.
     shares: target share of leads per tier. Each boundary is searched among thresholds whose share
       of leads at or above lies between target / share_tolerance and target * share_tolerance
-      (cumulative targets: Hot, Hot+Warm, Hot+Warm+Cool).
+      (cumulative targets: Hot, Hot+Warm, Hot+Warm+Cool); for Hot the target is also the ceiling.
     hysteresis: score points, see `Cutoffs.tier_of`.
     Returns Cutoffs with `expected` per-tier figures (n, won, win rate with a Wilson 95 % interval,
     share of leads and of wins) measured on these scores.
@@ -196,8 +197,15 @@ def tier_cutoffs(
         values, outcome, np.ones(n, dtype=bool), target=warm_target, tolerance=share_tolerance, n_total=n
     )
     # Hot splits the leads above Warm; Cool splits those below, each where it separates best.
+    # The Hot target is a ceiling, not a centre: Hot must stay small enough to be worked in full.
     hot, method["hot"] = _separation_point(
-        values, outcome, values >= warm, target=hot_target, tolerance=share_tolerance, n_total=n
+        values,
+        outcome,
+        values >= warm,
+        target=hot_target,
+        tolerance=share_tolerance,
+        n_total=n,
+        ceiling=hot_target,
     )
     if hot_target < shares.hot:
         method["hot"] += (
@@ -277,10 +285,12 @@ def _separation_point(
     target: float,
     tolerance: float,
     n_total: int,
+    ceiling: float | None = None,
 ) -> tuple[float, str]:
     """KS-maximising threshold within `subset`, among thresholds whose share of the whole
-    population at or above lies within the target window; the target-share quantile when the
-    subset cannot separate (one class only, or no candidate in the window)."""
+    population at or above lies within the target window (target / tolerance up to target * tolerance,
+    or up to `ceiling`); the target-share quantile when the subset cannot separate (one class only, or
+    no candidate in the window)."""
     part, part_won = values[subset], outcome[subset]
     candidates = np.unique(part)
     fallback = _bound_for_share(values, target)
@@ -299,7 +309,7 @@ def _separation_point(
     # Share of the whole population at or above each threshold (the subset plus everything above it).
     above_subset = int(np.sum(values[~subset] >= part.max())) if (~subset).any() else 0
     share = (above_part + above_subset) / n_total
-    low, high = target / tolerance, min(1.0, target * tolerance)
+    low, high = target / tolerance, min(1.0, target * tolerance if ceiling is None else ceiling)
     allowed = (share >= low) & (share <= high)
     if not allowed.any():
         return fallback, f"target share {target:.0%} of leads at or above (no separation point near it)"

@@ -190,3 +190,26 @@ def test_table_cells_escape_pipes():
         ModelDocument(scored=scored, cutoffs=Cutoffs(hot=70, warm=50, cool=30).to_dict())
     )
     assert "| 1 | x\\|y | 80.0 |" in markdown
+
+
+def test_a_lead_without_a_score_is_listed_as_unscoreable_not_ranked():
+    scored = pd.DataFrame({"id": ["A", "B"], "score": [80.0, np.nan], "tier": ["Hot", ""]})
+    doc = ModelDocument(scored=scored, cutoffs=Cutoffs(hot=70, warm=50, cool=30).to_dict())
+    text = section(render_report(doc), "Batch scoring of current leads")
+    assert "1 current leads scored: Hot 1, Warm 0, Cool 0, Cold 0." in text
+    assert "| B | no score: too little data to evaluate |" in text
+
+
+def test_error_cases_name_the_signals_that_most_often_misled_the_score():
+    up = [{"signal": "Lead Source", "label": "Lead Source is Reference", "points": 10.0}]
+    cases = {
+        "false_positives": [
+            {"id": "a", "score": 90.0, "drivers": up + [{"signal": "Country", "label": "x", "points": 2.0}]},
+            {"id": "b", "score": 85.0, "drivers": [{"signal": "Lead Source", "label": "y", "points": 6.0}]},
+        ]
+    }
+    text = section(
+        render_report(ModelDocument(validation={"auc": 0.8}, error_cases=cases)), "Validation results"
+    )
+    # Lead Source pushed both lost leads up: (10 + 6) / 2 = +8.0 on average; Country only one of them.
+    assert "most often pushed up by `Lead Source` (2 of 2, +8.0 on average); `Country` (1 of 2, +2.0" in text
