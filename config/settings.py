@@ -79,6 +79,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Writers take the lock when their transaction starts, so concurrent rescoring serialises
+        # instead of failing with "database is locked" on upgrade.
+        "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -144,24 +147,55 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a missing credential answers 401 with an `Api-Key` challenge.
+        "leadscoring.api.authentication.IntegrationKeyAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "leadscoring.api.permissions.RolePermission",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["leadscoring.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "leadscoring.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "leadscoring.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["leadscoring.api.throttles.PerCallerRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "integration": env("API_THROTTLE_INTEGRATION", default="1200/min"),
+        "user": env("API_THROTTLE_USER", default="600/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead Scoring API",
-    "DESCRIPTION": "Push leads and activity, score leads, read tiers, reasons and analytics.",
+    "DESCRIPTION": (
+        "Push leads and activity, score leads, read tiers, reasons and analytics.\n\n"
+        "Authenticate with `Authorization: Api-Key <key>` (per integration, scoped read-only or "
+        "read-write, revocable in the admin), `Authorization: Token <token>` or a session. Every error "
+        'is JSON: `{"error": {"code", "message", "fields"}}`. Lists are paginated (`page`, `page_size` '
+        "up to 500). Bulk lists take at most 1,000 items; bodies over 2.5 MB answer 413."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leadscoring.models.Lead.Status",
+        "JobStatusEnum": "scoring.models.Job.Status",
+        "EventItemStatusEnum": ["created", "duplicate", "error"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "leadscoring.api.schema.add_error_responses",
+    ],
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -171,4 +205,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    # cvxpy (pulled in by optbinning) complains at import about an ortools solver we never use.
+    "loggers": {"__cvxpy__": {"level": "CRITICAL", "propagate": False}},
 }

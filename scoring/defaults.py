@@ -65,7 +65,7 @@ DEFAULT_SIGNALS = [
         None,
     ),
     ("lead_source", "Lead source", "behavioral", "categorical", "lead_field", "source", "none", None, None),
-    ("budget", "Budget", "firmographic", "numerical", "lead_field", "budget", "log", None, None),
+    ("budget", "Budget", "firmographic", "numerical", "lead_field", "budget", "none", None, None),
     ("authority", "Decision maker", "firmographic", "boolean", "lead_field", "authority", "none", None, None),
     (
         "timeline_days",
@@ -210,9 +210,31 @@ DEFAULT_SIGNALS = [
         None,
         None,
     ),
-    ("unsubscribed", "Unsubscribed", "negative", "boolean", "lead_field", "unsubscribed", "none", None, None),
-    ("do_not_email", "Do not email", "negative", "boolean", "lead_field", "do_not_email", "none", None, None),
-    ("bounces_90d", "Email bounces (90 days)", "negative", "numerical", "event", "bounce", "count", 90, 5),
+    # Consent flags on the lead are today's values and may postdate a deal's close: the events are
+    # dated, so they are the point-in-time signal.
+    (
+        "unsubscribes",
+        "Unsubscribed (events, past year)",
+        "negative",
+        "numerical",
+        "event",
+        "unsubscribe",
+        "count",
+        365,
+        1,
+    ),
+    (
+        "spam_complaints",
+        "Spam complaints (past year)",
+        "negative",
+        "numerical",
+        "event",
+        "spam_complaint",
+        "count",
+        365,
+        1,
+    ),
+    ("bounces", "Email bounces (past year)", "negative", "numerical", "event", "bounce", "count", 365, 3),
 ]
 
 

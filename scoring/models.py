@@ -42,7 +42,7 @@ class ScoringProgram(models.Model):
         default=list, blank=True, help_text="Lead statuses that count as converted (default: converted)."
     )
     outcome_window_days = models.PositiveIntegerField(
-        default=180, help_text="A lead counts as won only if it converted within this many days of creation."
+        default=365, help_text="A lead counts as won only if it converted within this many days of creation."
     )
     active = models.BooleanField(default=True)
     history = HistoricalRecords()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Max
 from django.utils import timezone
 
 from leadscoring.models import Lead
@@ -64,17 +64,18 @@ def model_create(
 def training_history(*, program: ScoringProgram, signals) -> tuple[pd.DataFrame, dict]:
     """Closed leads as of their own cut-off, with the outcome; and a description of the data basis.
 
-    A lead's cut-off is when its first deal opened (the moment a score should have picked it out);
-    without a deal, when it converted or was last updated. Leads a rep marked as bad fit count as lost.
+    A lead's cut-off is the day its last deal closed (the outcome is decided then, and only what was
+    known before counts); without a deal, when it converted or was last updated. Leads a rep marked as
+    bad fit count as lost, as of the feedback.
     """
     won_statuses = program.outcome_won_statuses or [Lead.Status.CONVERTED]
     closed = (
         Lead.objects.filter(status__in=[*won_statuses, Lead.Status.LOST])
-        .annotate(first_deal=Min("deals__created_on"))
-        .values("id", "status", "created_at", "converted_at", "updated_at", "first_deal")
+        .annotate(closed_on=Max("deals__closed_on"))
+        .values("id", "status", "created_at", "converted_at", "updated_at", "closed_on")
     )
     rows = pd.DataFrame.from_records(
-        list(closed), columns=["id", "status", "created_at", "converted_at", "updated_at", "first_deal"]
+        list(closed), columns=["id", "status", "created_at", "converted_at", "updated_at", "closed_on"]
     )
     bad_fit = set(
         LeadFeedback.objects.filter(verdict=LeadFeedback.Verdict.BAD_FIT)
@@ -85,14 +86,14 @@ def training_history(*, program: ScoringProgram, signals) -> tuple[pd.DataFrame,
         extra = pd.DataFrame.from_records(
             list(Lead.objects.filter(id__in=bad_fit).values("id", "created_at", "updated_at")),
             columns=["id", "created_at", "updated_at"],
-        ).assign(status=Lead.Status.LOST, converted_at=pd.NaT, first_deal=None)
+        ).assign(status=Lead.Status.LOST, converted_at=pd.NaT, closed_on=None)
         rows = pd.concat([rows, extra], ignore_index=True)
     if rows.empty:
         raise TrainingRefused("there are no closed leads (converted or lost) to learn from")
     created = pd.to_datetime(rows["created_at"], utc=True)
     converted = pd.to_datetime(rows["converted_at"], utc=True)
-    first_deal = pd.to_datetime(rows["first_deal"], utc=True)
-    cutoff = first_deal.fillna(converted).fillna(pd.to_datetime(rows["updated_at"], utc=True))
+    closed_on = pd.to_datetime(rows["closed_on"], utc=True)
+    cutoff = closed_on.fillna(converted).fillna(pd.to_datetime(rows["updated_at"], utc=True))
     within = (converted - created) <= pd.Timedelta(days=program.outcome_window_days)
     won = rows["status"].isin(won_statuses) & (within | converted.isna())
     rows = rows.assign(won=won.astype(int), as_of=cutoff).set_index("id")
