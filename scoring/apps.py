@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ScoringConfig(AppConfig):
     name = "scoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .permissions import role_permissions_sync
+
+        post_migrate.connect(role_permissions_sync, sender=self)

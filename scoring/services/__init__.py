@@ -12,7 +12,7 @@ from .config import (
     tier_update,
 )
 from .jobs import job_chunk_done, job_finish, job_progress
-from .lifecycle import DeployRefused, model_deploy, model_rollback
+from .lifecycle import DeployRefused, model_bootstrap, model_deploy, model_rollback
 from .scoring import (
     RescoreResult,
     ScoreResult,
@@ -42,6 +42,7 @@ __all__ = [
     "leads_rescore",
     "leads_rescore_on_cadence",
     "leads_stale_downgrade",
+    "model_bootstrap",
     "model_create",
     "model_deploy",
     "model_rollback",

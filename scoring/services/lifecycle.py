@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import ScoringModel, ScoringProgram, TierDefinition
-from .jobs import job_finish
 
 
 class DeployRefused(ValueError):
@@ -89,4 +88,18 @@ def model_rollback(*, program: ScoringProgram, actor=None) -> ScoringModel:
     )
 
 
-__all__ = ["DeployRefused", "job_finish", "model_deploy", "model_rollback"]
+def model_bootstrap(
+    *, program: ScoringProgram, actor=None, model_type: str = "logistic_regression"
+) -> ScoringModel | None:
+    """First run: train and deploy a first version when the program has none live (idempotent)."""
+    from ..selectors import model_live
+    from .training import model_create, model_train
+
+    if model_live(program=program) is not None:
+        return None
+    model = model_create(program=program, name="First model", model_type=model_type, actor=actor)
+    model = model_train(model=model)
+    reason = (
+        "" if model.validation_passed else "first model on a new install; gates reviewed after more history"
+    )
+    return model_deploy(model=model, actor=actor, override_reason=reason)
