@@ -1,9 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/leadscoring/", include(("leadscoring.api.urls", "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
+
+# JSON errors under /api/, Django's pages elsewhere.
+handler400 = "leadscoring.api.errors.json_bad_request"
+handler404 = "leadscoring.api.errors.json_not_found"
+handler500 = "leadscoring.api.errors.json_server_error"

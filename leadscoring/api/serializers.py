@@ -1,0 +1,249 @@
+"""What the leads and events endpoints accept and return. Validation only: no business logic here."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from leadscoring.models import ActivityEvent, Lead
+
+from .common import MAX_ID
+
+MAX_MONEY = 10**12 - 1
+
+
+class BoundedJSONObject(serializers.JSONField):
+    """A JSON object (not a list or a scalar) of bounded size."""
+
+    def __init__(self, *, max_keys: int = 200, **kwargs):
+        self.max_keys = max_keys
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        if len(data) > self.max_keys:
+            raise serializers.ValidationError(f"At most {self.max_keys} keys.")
+        return data
+
+
+# ---- output ----------------------------------------------------------------------------------------------
+
+
+class OwnerOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class AccountOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    domain = serializers.CharField()
+    industry = serializers.CharField()
+    employee_count = serializers.IntegerField(allow_null=True)
+    country = serializers.CharField()
+
+
+class LeadScoreRowOut(serializers.Serializer):
+    """One row of `GET leads`: a scored lead."""
+
+    id = serializers.IntegerField(source="lead.id")
+    external_id = serializers.CharField(source="lead.external_id")
+    source_system = serializers.CharField(source="lead.source_system")
+    name = serializers.CharField(source="lead.full_name")
+    email = serializers.CharField(source="lead.email")
+    company = serializers.CharField(source="lead.account.name", default="", allow_null=True)
+    owner = OwnerOut(source="lead.owner", allow_null=True)
+    source = serializers.CharField(source="lead.source")
+    status = serializers.CharField(source="lead.status")
+    country = serializers.CharField(source="lead.country")
+    score = serializers.FloatField(source="effective_score")
+    tier = serializers.CharField(source="effective_tier")
+    probability = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    trend = serializers.CharField()
+    scored_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(source="lead.updated_at")
+
+
+class SnapshotOut(serializers.Serializer):
+    """One scoring decision (the decision log)."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    score = serializers.FloatField()
+    tier = serializers.CharField()
+    previous_tier = serializers.CharField()
+    probability = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    trigger = serializers.CharField()
+    reason = serializers.CharField()
+    model_version = serializers.IntegerField(source="model.version", default=None, allow_null=True)
+
+
+class SnapshotDetailOut(SnapshotOut):
+    subtotals = serializers.DictField()
+    top_factors = serializers.ListField()
+    missing_signals = serializers.ListField()
+    inputs = serializers.DictField()
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
+
+
+class OverrideOut(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True)
+    tier = serializers.CharField()
+    reason = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class LeadScoreOut(serializers.Serializer):
+    program = serializers.CharField()
+    score = serializers.FloatField()
+    tier = serializers.CharField()
+    model_score = serializers.FloatField()
+    model_tier = serializers.CharField()
+    probability = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    subtotals = serializers.DictField()
+    top_factors = serializers.ListField()
+    missing_signals = serializers.ListField()
+    trend = serializers.CharField()
+    scored_at = serializers.DateTimeField()
+    tier_since = serializers.DateTimeField()
+    model_version = serializers.IntegerField(allow_null=True)
+    override = OverrideOut(allow_null=True)
+
+
+class SlaOut(serializers.Serializer):
+    hours = serializers.IntegerField()
+    due_at = serializers.DateTimeField()
+    breached = serializers.BooleanField()
+
+
+class LeadDetailOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    source_system = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    title = serializers.CharField()
+    seniority = serializers.CharField()
+    department = serializers.CharField()
+    source = serializers.CharField()
+    country = serializers.CharField()
+    status = serializers.CharField()
+    owner = OwnerOut(allow_null=True)
+    account = AccountOut(allow_null=True)
+    attributes = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    score = LeadScoreOut(allow_null=True)
+    recommended_action = serializers.CharField()
+    sla = SlaOut(allow_null=True)
+    trend = serializers.CharField(allow_null=True)
+    history = SnapshotOut(many=True)
+
+
+class LeadDetailQuery(serializers.Serializer):
+    history_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+    program = serializers.SlugField(required=False, max_length=64)
+
+
+class LeadWriteOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    source_system = serializers.CharField()
+    created = serializers.BooleanField()
+    url = serializers.CharField()
+
+
+# ---- input -----------------------------------------------------------------------------------------------
+
+
+class LeadFieldsIn(serializers.Serializer):
+    """Lead fields an integration may set; anything else goes in `attributes` (a JSON object)."""
+
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    seniority = serializers.ChoiceField(choices=Lead.Seniority.choices, required=False, allow_blank=True)
+    department = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    owner_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
+    converted_at = serializers.DateTimeField(required=False, allow_null=True)
+    revenue = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, max_value=MAX_MONEY, required=False, allow_null=True
+    )
+    budget = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, max_value=MAX_MONEY, required=False, allow_null=True
+    )
+    authority = serializers.BooleanField(required=False, allow_null=True)
+    need = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    timeline_days = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=36500)
+    do_not_email = serializers.BooleanField(required=False)
+    do_not_call = serializers.BooleanField(required=False)
+    unsubscribed = serializers.BooleanField(required=False)
+    attributes = BoundedJSONObject(
+        required=False, help_text="Any other CRM column (each key may become a Signal)."
+    )
+
+
+class LeadUpsertIn(LeadFieldsIn):
+    """Create or update by (source_system, external_id)."""
+
+    external_id = serializers.CharField(max_length=128)
+    source_system = serializers.CharField(max_length=64, required=False, default="crm")
+
+
+class EventIn(serializers.Serializer):
+    """One activity event; `(source, external_id)` makes a re-send a no-op."""
+
+    lead_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    lead_external_id = serializers.CharField(required=False, max_length=128)
+    lead_source_system = serializers.CharField(required=False, max_length=64, default="crm")
+    kind = serializers.ChoiceField(choices=ActivityEvent.Kind.choices)
+    occurred_at = serializers.DateTimeField()
+    source = serializers.CharField(max_length=64, required=False, default="api")
+    external_id = serializers.CharField(max_length=128)
+    url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    properties = BoundedJSONObject(required=False, default=dict)
+
+    def validate(self, attrs):
+        if not attrs.get("lead_id") and not attrs.get("lead_external_id"):
+            raise serializers.ValidationError({"lead_id": ["Give lead_id, or lead_external_id."]})
+        return attrs
+
+
+class EventOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    lead_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    source = serializers.CharField()
+    external_id = serializers.CharField()
+    created = serializers.BooleanField(
+        help_text="False when this (source, external_id) was already recorded."
+    )
+
+
+class EventItemOut(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "duplicate", "error"])
+    event_id = serializers.IntegerField(allow_null=True)
+    lead_id = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class EventBulkOut(serializers.Serializer):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = EventItemOut(many=True)

@@ -1,0 +1,425 @@
+"""Leads and activity events: thin views over leadscoring.services and scoring.selectors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from audit.api.access import personal_data_read_log
+from leadscoring import roles, services
+from leadscoring.models import Lead
+from scoring import selectors
+from scoring.models import LeadScore
+
+from . import serializers as s
+from .authentication import actor_of
+from .common import MAX_BULK_ITEMS, ApiView, program_from_query
+from .errors import field_errors
+from .exceptions import PayloadTooLarge
+from .filters import LeadScoreFilter
+from .pagination import StandardPagination
+from .permissions import READERS_ALL, WRITERS_DATA
+from .schema import example
+
+LEAD_ROW_EXAMPLE = {
+    "id": 42,
+    "external_id": "CRM-0042",
+    "source_system": "crm",
+    "name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "company": "Analytical Engines Ltd",
+    "owner": {"id": 3, "username": "sam"},
+    "source": "webinar",
+    "status": "new",
+    "country": "UK",
+    "score": 81.5,
+    "tier": "Hot",
+    "probability": 0.42,
+    "confidence": 0.8,
+    "trend": "rising",
+    "scored_at": "2026-03-01T09:30:00Z",
+    "updated_at": "2026-03-01T09:29:58Z",
+}
+
+LEAD_PLAIN_FIELDS = (
+    "external_id",
+    "source_system",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "seniority",
+    "department",
+    "source",
+    "country",
+    "status",
+    "attributes",
+    "created_at",
+    "updated_at",
+)
+
+PROGRAM_PARAM = OpenApiParameter("program", str, description="Program slug; the default program if absent.")
+
+
+def _rep_scope(request):
+    """A rep sees their own leads and the unassigned pool; other roles see every lead."""
+    user = request.user
+    if roles.has_role(user, roles.OPS, roles.COMPLIANCE, roles.INTEGRATION):
+        return None
+    return user
+
+
+def _lead_visible(request, lead: Lead) -> bool:
+    rep = _rep_scope(request)
+    return rep is None or lead.owner_id in (None, rep.pk)
+
+
+def _owner(user):
+    return {"id": user.pk, "username": user.get_username()} if user is not None else None
+
+
+def lead_detail_data(*, lead: Lead, program, history_days: int) -> dict:
+    """The lead, its current score in the program, the tier's action and SLA, and its score history."""
+    score_row = LeadScore.objects.filter(lead=lead, program=program).select_related("model").first()
+    tiers = {tier.name: tier for tier in selectors.tiers_for(program=program)}
+    score = None
+    recommended_action = ""
+    sla = None
+    if score_row is not None:
+        tier = tiers.get(score_row.effective_tier)
+        override = None
+        if score_row.override_active():
+            override = {
+                "score": score_row.override_score,
+                "tier": score_row.override_tier,
+                "reason": score_row.override_reason,
+                "expires_at": score_row.override_expires_at,
+            }
+        score = {
+            "program": program.slug,
+            "score": score_row.effective_score,
+            "tier": score_row.effective_tier,
+            "model_score": score_row.score,
+            "model_tier": score_row.tier,
+            "probability": score_row.probability,
+            "confidence": score_row.confidence,
+            "subtotals": score_row.subtotals,
+            "top_factors": score_row.top_factors,
+            "missing_signals": score_row.missing_signals,
+            "trend": score_row.trend,
+            "scored_at": score_row.scored_at,
+            "tier_since": score_row.tier_since,
+            "model_version": score_row.model.version if score_row.model else None,
+            "override": override,
+        }
+        if tier is not None:
+            recommended_action = tier.recommended_action
+            if tier.sla_hours:
+                due_at = score_row.tier_since + timedelta(hours=tier.sla_hours)
+                sla = {"hours": tier.sla_hours, "due_at": due_at, "breached": due_at < timezone.now()}
+    history = selectors.lead_score_history(lead=lead, program=program, days=history_days)
+    account = lead.account
+    return {
+        **{name: getattr(lead, name) for name in LEAD_PLAIN_FIELDS},
+        "id": lead.pk,
+        "owner": _owner(lead.owner),
+        "account": (
+            {
+                "id": account.pk,
+                "name": account.name,
+                "domain": account.domain,
+                "industry": account.industry,
+                "employee_count": account.employee_count,
+                "country": account.country,
+            }
+            if account is not None
+            else None
+        ),
+        "score": score,
+        "recommended_action": recommended_action,
+        "sla": sla,
+        "trend": score["trend"] if score else None,
+        "history": list(history),
+    }
+
+
+class LeadListApi(ApiView):
+    read_roles = READERS_ALL
+    write_roles = WRITERS_DATA
+    filterset_class = LeadScoreFilter
+
+    @extend_schema(
+        operation_id="leads_list",
+        summary="Scored leads, best first",
+        description="Filters combine with AND. A rep sees only their own leads and the unassigned pool. "
+        "Each lead returned is logged as a read of personal data.",
+        parameters=[PROGRAM_PARAM],
+        responses={200: s.LeadScoreRowOut(many=True)},
+        examples=[
+            example(
+                "A page of leads", {"count": 1, "next": None, "previous": None, "results": [LEAD_ROW_EXAMPLE]}
+            )
+        ],
+    )
+    def get(self, request):
+        program = program_from_query(request)
+        queryset = selectors.lead_scores(program=program, rep=_rep_scope(request))
+        filterset = self.filterset_class(request.query_params, queryset=queryset, request=request)
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        queryset = filterset.qs
+        if "ordering" not in request.query_params:
+            queryset = queryset.order_by("-score", "lead_id")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        personal_data_read_log(request=request, leads=[row.lead for row in page], action="leads.list")
+        return paginator.get_paginated_response(s.LeadScoreRowOut(page, many=True).data)
+
+    @extend_schema(
+        operation_id="leads_upsert",
+        summary="Create or update a lead by (source_system, external_id)",
+        description="201 when the lead is new, 200 when it existed and was updated. A new lead is scored "
+        "straight away. Unknown CRM columns belong in `attributes`.",
+        request=s.LeadUpsertIn,
+        responses={200: s.LeadWriteOut, 201: s.LeadWriteOut},
+        examples=[
+            example(
+                "A web form lead",
+                {
+                    "external_id": "CRM-0042",
+                    "source_system": "crm",
+                    "email": "ada@example.com",
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "source": "webinar",
+                    "country": "UK",
+                    "attributes": {"utm_campaign": "spring"},
+                },
+                request=True,
+            ),
+            example(
+                "Created",
+                {
+                    "id": 42,
+                    "external_id": "CRM-0042",
+                    "source_system": "crm",
+                    "created": True,
+                    "url": "/api/v1/leadscoring/leads/42/",
+                },
+                status_codes=["201"],
+            ),
+        ],
+    )
+    def post(self, request):
+        data = s.LeadUpsertIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        source_system = fields.pop("source_system")
+        external_id = fields.pop("external_id")
+        lead, created = services.lead_upsert(
+            source_system=source_system, external_id=external_id, fields=fields, actor=actor_of(request)
+        )
+        return Response(_lead_write_out(lead, created), status=status.HTTP_201_CREATED if created else 200)
+
+    pagination_class = StandardPagination
+
+
+def _lead_write_out(lead: Lead, created: bool) -> dict:
+    return {
+        "id": lead.pk,
+        "external_id": lead.external_id,
+        "source_system": lead.source_system,
+        "created": created,
+        "url": reverse("api:lead-detail", args=[lead.pk]),
+    }
+
+
+class LeadDetailApi(ApiView):
+    read_roles = READERS_ALL
+    write_roles = WRITERS_DATA
+
+    def _lead(self, request, pk: int) -> Lead:
+        lead = get_object_or_404(Lead.objects.select_related("account", "owner"), pk=pk)
+        if not _lead_visible(request, lead):
+            self.permission_denied(
+                request, message="A rep sees only their own leads and the unassigned pool."
+            )
+        return lead
+
+    @extend_schema(
+        operation_id="leads_retrieve",
+        summary="One lead: score, tier, reasons, action, SLA, trend and history",
+        parameters=[
+            PROGRAM_PARAM,
+            OpenApiParameter(
+                "history_days", int, description="Days of score history (default 14, at most 365)."
+            ),
+        ],
+        responses={200: s.LeadDetailOut},
+    )
+    def get(self, request, pk: int):
+        query = s.LeadDetailQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lead = self._lead(request, pk)
+        program = program_from_query(request)
+        data = lead_detail_data(
+            lead=lead, program=program, history_days=query.validated_data.get("history_days", 14)
+        )
+        personal_data_read_log(request=request, leads=[lead], action="leads.retrieve")
+        return Response(s.LeadDetailOut(data).data)
+
+    @extend_schema(
+        operation_id="leads_partial_update",
+        summary="Update a lead's fields",
+        request=s.LeadFieldsIn,
+        responses={200: s.LeadWriteOut},
+        examples=[example("Qualify a lead", {"status": "qualified", "timeline_days": 30}, request=True)],
+    )
+    def patch(self, request, pk: int):
+        lead = self._lead(request, pk)
+        data = s.LeadFieldsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        lead, _ = services.lead_upsert(
+            source_system=lead.source_system,
+            external_id=lead.external_id,
+            fields=dict(data.validated_data),
+            actor=actor_of(request),
+        )
+        return Response(_lead_write_out(lead, False))
+
+
+class EventsApi(ApiView):
+    read_roles = ()
+    write_roles = WRITERS_DATA
+
+    @extend_schema(
+        operation_id="events_create",
+        summary="Record one activity event, or a list of up to 1,000",
+        description="Idempotent on (source, external_id): a re-sent event answers `created: false` and changes "
+        "nothing. One event: 201 when new, 200 when a duplicate, 400 when invalid. A list: 200 with a result "
+        "per item; a bad item never fails the others. More than 1,000 items: 413. The lead is rescored.",
+        request=s.EventIn,
+        responses={200: s.EventBulkOut, 201: s.EventOut},
+        examples=[
+            example(
+                "A pricing page view",
+                {
+                    "lead_external_id": "CRM-0042",
+                    "kind": "pricing_page",
+                    "occurred_at": "2026-03-01T09:30:00Z",
+                    "source": "web",
+                    "external_id": "pv-981273",
+                    "url": "https://example.com/pricing",
+                },
+                request=True,
+            ),
+            example(
+                "Recorded",
+                {
+                    "id": 7,
+                    "lead_id": 42,
+                    "kind": "pricing_page",
+                    "occurred_at": "2026-03-01T09:30:00Z",
+                    "source": "web",
+                    "external_id": "pv-981273",
+                    "created": True,
+                },
+                status_codes=["201"],
+            ),
+        ],
+    )
+    def post(self, request):
+        if isinstance(request.data, list):
+            return self._bulk(request, request.data)
+        item = s.EventIn(data=request.data)
+        item.is_valid(raise_exception=True)
+        lead = _event_lead(item.validated_data)
+        if lead is None:
+            raise serializers.ValidationError({"lead_id": ["No such lead."]})
+        event, created = services.event_record(lead=lead, **_event_fields(item.validated_data))
+        body = {
+            "id": event.pk,
+            "lead_id": event.lead_id,
+            "kind": event.kind,
+            "occurred_at": event.occurred_at,
+            "source": event.source,
+            "external_id": event.external_id,
+            "created": created,
+        }
+        return Response(
+            s.EventOut(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    def _bulk(self, request, items: list):
+        if len(items) > MAX_BULK_ITEMS:
+            raise PayloadTooLarge(f"At most {MAX_BULK_ITEMS} events per request; this list has {len(items)}.")
+        results: list[dict] = [{}] * len(items)
+        valid: list[dict] = []
+        positions: list[int] = []
+        for index, raw in enumerate(items):
+            item = s.EventIn(data=raw)
+            if not item.is_valid():
+                results[index] = _item_error(index, item.errors)
+                continue
+            lead = _event_lead(item.validated_data)
+            if lead is None:
+                results[index] = _item_error(index, {"lead_id": ["No such lead."]})
+                continue
+            valid.append({"lead": lead, **_event_fields(item.validated_data)})
+            positions.append(index)
+        for outcome in services.events_record(events=valid):
+            index = positions[outcome.index]
+            if outcome.errors:
+                results[index] = _item_error(index, outcome.errors)
+            else:
+                results[index] = {
+                    "index": index,
+                    "status": "created" if outcome.created else "duplicate",
+                    "event_id": outcome.event.pk,
+                    "lead_id": outcome.event.lead_id,
+                    "errors": {},
+                }
+        body = {
+            "received": len(items),
+            "created": sum(1 for r in results if r["status"] == "created"),
+            "duplicates": sum(1 for r in results if r["status"] == "duplicate"),
+            "failed": sum(1 for r in results if r["status"] == "error"),
+            "results": results,
+        }
+        return Response(s.EventBulkOut(body).data)
+
+
+def _item_error(index: int, errors) -> dict:
+    return {
+        "index": index,
+        "status": "error",
+        "event_id": None,
+        "lead_id": None,
+        "errors": field_errors(errors),
+    }
+
+
+def _event_lead(data: dict) -> Lead | None:
+    if data.get("lead_id"):
+        return Lead.objects.filter(pk=data["lead_id"]).first()
+    return Lead.objects.filter(
+        source_system=data.get("lead_source_system") or "crm", external_id=data["lead_external_id"]
+    ).first()
+
+
+def _event_fields(data: dict) -> dict:
+    return {
+        "kind": data["kind"],
+        "occurred_at": data["occurred_at"],
+        "source": data["source"],
+        "external_id": data["external_id"],
+        "url": data.get("url", ""),
+        "properties": data.get("properties") or {},
+    }
