@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
@@ -9,7 +8,9 @@ urlpatterns = [
     path("api/v1/leadscoring/", include(("leadscoring.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("leads/", include("leadscoring.urls")),
+    path("", include("scoring.urls")),
+    path("", include("audit.urls")),
 ]
 
 # JSON errors under /api/, Django's pages elsewhere.

@@ -1,0 +1,114 @@
+"""scoring.analytics: the dashboard's figures, checked against small hand-built cohorts."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from scoring import analytics
+
+from .conftest import make_lead
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cohort(program, rep):
+    # Four leads in range: scores 90 (converted, $1000), 60 (lost), 30 (converted, $500), 10 (new).
+    make_lead(program, score=90, owner=rep, status="converted", revenue=Decimal("1000"), source="Webinar")
+    make_lead(program, score=60, owner=rep, status="lost", source="Webinar", country="France")
+    make_lead(program, score=30, owner=rep, status="converted", revenue=Decimal("500"), source="Ads")
+    make_lead(program, score=10, owner=rep, status="new", source="Ads")
+    # Outside the range (created 200 days ago): ignored.
+    make_lead(program, score=99, owner=rep, status="converted", revenue=Decimal("9999"), created_days_ago=200)
+    return program
+
+
+def _range():
+    today = timezone.localdate()
+    return today - timedelta(days=29), today
+
+
+def test_kpis(cohort):
+    start, end = _range()
+    k = analytics.kpis(program=cohort, start=start, end=end)
+    assert k["lead_volume"] == 4
+    assert k["average_score"] == pytest.approx((90 + 60 + 30 + 10) / 4)
+    # Qualified: at or above the Warm bound (50): 90 and 60.
+    assert k["qualification_threshold"] == 50
+    assert k["qualified_share"] == pytest.approx(0.5)
+    assert k["conversion_rate"] == pytest.approx(0.5)
+    # Closed: 90 won (qualified: right), 60 lost (qualified: wrong), 30 won (not qualified: wrong) -> 1/3.
+    assert k["model_accuracy"] == pytest.approx(0.3333, abs=1e-4)
+    assert k["revenue_attributed"] == 1500.0
+    assert k["previous"]["lead_volume"] == 0
+
+
+def test_bins_distribution_and_bands(cohort):
+    start, end = _range()
+    bins = analytics.score_bins(program=cohort, start=start, end=end, width=5)
+    assert len(bins) == 20 and sum(b["leads"] for b in bins) == 4
+    assert bins[18]["leads"] == 1 and bins[18]["band"] == "90-95"
+    bands = analytics.by_score_band(program=cohort, start=start, end=end, width=10, bins=bins)
+    assert [b["leads"] for b in bands] == [0, 1, 0, 1, 0, 0, 1, 0, 0, 1]
+    assert bands[9]["revenue_per_lead"] == 1000.0 and bands[3]["conversion_rate"] == 1.0
+    direct = analytics.by_score_band(program=cohort, start=start, end=end, width=10)
+    assert direct == bands
+
+
+def test_a_score_of_100_falls_in_the_last_bin(program, rep):
+    make_lead(program, score=100, owner=rep)
+    start, end = _range()
+    bins = analytics.score_bins(program=program, start=start, end=end, width=5)
+    assert bins[-1]["leads"] == 1
+
+
+def test_by_tier_and_funnel(cohort):
+    start, end = _range()
+    tiers = {r["tier"]: r for r in analytics.by_tier(program=cohort, start=start, end=end)}
+    assert list(tiers) == ["Hot", "Warm", "Cool", "Cold"]
+    assert (tiers["Hot"]["leads"], tiers["Hot"]["conversion_rate"], tiers["Hot"]["revenue"]) == (
+        1,
+        1.0,
+        1000.0,
+    )
+    assert tiers["Warm"]["conversion_rate"] == 0.0 and tiers["Cold"]["share"] == 0.25
+    funnel = {s["stage"]: s["leads"] for s in analytics.funnel(program=cohort, start=start, end=end)}
+    # 4 leads; converted ones passed every stage; the lost one counts only in the first.
+    assert funnel == {"new": 4, "contacted": 2, "qualified": 2, "converted": 2, "lost": 1}
+
+
+def test_sources_geography_and_trends(cohort):
+    start, end = _range()
+    sources = analytics.top_sources(program=cohort, start=start, end=end)
+    assert [(s["name"], s["avg_score"]) for s in sources] == [("Webinar", 75.0), ("Ads", 20.0)]
+    geo = analytics.geography(program=cohort, start=start, end=end)
+    assert [(g["name"], g["leads"]) for g in geo] == [("Germany", 3), ("France", 1)]
+    trend = analytics.trends(program=cohort, start=start, end=end)
+    assert trend["granularity"] == "day"
+    assert sum(p["leads"] for p in trend["points"]) == 4
+
+
+def test_tier_migration_between_two_dates(program, rep):
+    # Cool 20 days ago, Hot 5 days ago: Cool -> Hot over the last 10 days.
+    make_lead(
+        program, score=80, owner=rep, created_days_ago=30, history=[(20, 30, "created"), (5, 80, "event")]
+    )
+    # First scored inside the range: New -> Warm.
+    make_lead(program, score=55, owner=rep, created_days_ago=3, history=[(3, 55, "created")])
+    # Not rescored in the range: not counted.
+    make_lead(program, score=10, owner=rep, created_days_ago=40, history=[(40, 10, "created")])
+    today = timezone.localdate()
+    migration = analytics.tier_migration(program=program, start=today - timedelta(days=10), end=today)
+    flows = {(f["from"], f["to"]): f["leads"] for f in migration["flows"]}
+    assert flows == {("Cool", "Hot"): 1, ("New", "Warm"): 1}
+    assert migration["from_tiers"][0] == "New" and migration["total"] == 2
+
+
+def test_performance_is_json_ready(cohort):
+    import json
+
+    start, end = _range()
+    data = analytics.performance(program=cohort, start=start, end=end)
+    assert json.loads(json.dumps(data))["kpis"]["lead_volume"] == 4
