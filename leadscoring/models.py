@@ -242,6 +242,15 @@ class IntegrationKey(AbstractAPIKey):
 
     scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.READ_ONLY)
     contact = models.CharField(max_length=255, blank=True, default="", help_text="Who runs this integration.")
+    # The service user the key acts as: history and access logs name the integration, never a person.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="integration_key",
+    )
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "integration key"
@@ -250,3 +259,21 @@ class IntegrationKey(AbstractAPIKey):
     @property
     def can_write(self) -> bool:
         return self.scope == self.Scope.READ_WRITE
+
+    def save(self, *args, **kwargs):
+        if self.user_id is None:
+            self.user = _integration_user_create(prefix=self.prefix, name=self.name)
+        super().save(*args, **kwargs)
+
+
+def _integration_user_create(*, prefix: str, name: str):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from .roles import INTEGRATION
+
+    user = get_user_model().objects.create_user(username=f"api-key-{prefix}", first_name=name[:150])
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get_or_create(name=INTEGRATION)[0])
+    return user

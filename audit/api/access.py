@@ -12,7 +12,7 @@ from leadscoring.models import Lead
 def personal_data_read_log(*, request, leads: Iterable[Lead], action: str) -> int:
     """One row per lead read, naming the user or the integration key and the endpoint."""
     key = integration_key_of(request)
-    user = None if key is not None else request.user
+    user = request.user
     rows = [
         PersonalDataAccess(
             user=user if getattr(user, "is_authenticated", False) else None,

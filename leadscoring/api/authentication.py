@@ -1,41 +1,16 @@
-"""Who is calling: an integration's API key (`Authorization: Api-Key <key>`), a DRF token or a session."""
+"""Who is calling: an integration's API key (`Authorization: Api-Key <key>`), a DRF token or a session.
+
+A key acts as its own service user (in the Integration group, no password), so the change history and
+the personal-data access log name the integration; `request.auth` is the key, which carries its scope.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from rest_framework import authentication, exceptions
 from rest_framework_api_key.permissions import KeyParser
 
 from leadscoring import roles
 from leadscoring.models import IntegrationKey
-
-
-@dataclass
-class IntegrationPrincipal:
-    """The caller behind an API key: the Integration role, scoped by its key, and no Django user."""
-
-    key: IntegrationKey
-    is_authenticated: bool = True
-    is_active: bool = True
-    is_superuser: bool = False
-    is_staff: bool = False
-    is_anonymous: bool = False
-    pk: None = None
-    id: None = None
-    # roles.has_role reads this cache before touching user.groups.
-    _role_names: set[str] = field(default_factory=lambda: {roles.INTEGRATION})
-
-    @property
-    def username(self) -> str:
-        return f"integration:{self.key.name}"
-
-    @property
-    def can_write(self) -> bool:
-        return self.key.can_write
-
-    def __str__(self) -> str:
-        return self.username
 
 
 class IntegrationKeyAuthentication(authentication.BaseAuthentication):
@@ -51,13 +26,21 @@ class IntegrationKeyAuthentication(authentication.BaseAuthentication):
         raw_key = raw_key.strip()
         if not raw_key or len(raw_key) > 200:
             raise exceptions.AuthenticationFailed("Invalid API key.")
-        try:
-            key = IntegrationKey.objects.get_from_key(raw_key)
-        except IntegrationKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
+        prefix, _, _ = raw_key.partition(".")
+        key = (
+            IntegrationKey.objects.get_usable_keys().select_related("user").filter(prefix=prefix[:8]).first()
+        )
+        if key is None or not key.is_valid(raw_key):
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         if key.has_expired:
             raise exceptions.AuthenticationFailed("This API key has expired.")
-        return IntegrationPrincipal(key=key), key
+        if key.user is None:
+            key.save()  # its service user was deleted: make a new one
+        if not key.user.is_active:
+            raise exceptions.AuthenticationFailed("This API key's service user is disabled.")
+        # The key's role is fixed: skip the groups query roles.has_role would make.
+        key.user._role_names = {roles.INTEGRATION}
+        return key.user, key
 
     def authenticate_header(self, request) -> str:
         # A 401 (not a 403) for a missing credential needs a WWW-Authenticate challenge.
@@ -69,6 +52,6 @@ def integration_key_of(request) -> IntegrationKey | None:
 
 
 def actor_of(request):
-    """The Django user to record as the actor of a change (None for an integration key)."""
+    """The user to record as the actor of a change (a key's service user for integrations)."""
     user = request.user
-    return None if isinstance(user, IntegrationPrincipal) or not user.is_authenticated else user
+    return user if getattr(user, "is_authenticated", False) else None

@@ -10,7 +10,7 @@ from rest_framework import permissions
 
 from leadscoring import roles
 
-from .authentication import IntegrationPrincipal
+from .authentication import integration_key_of
 
 READERS_ALL = (roles.OPS, roles.REP, roles.COMPLIANCE, roles.INTEGRATION)
 READERS_STAFF = (roles.OPS, roles.COMPLIANCE, roles.INTEGRATION)
@@ -31,7 +31,8 @@ class RolePermission(permissions.BasePermission):
             allowed = getattr(view, "read_roles", ())
         else:
             allowed = getattr(view, "write_roles", ())
-            if isinstance(user, IntegrationPrincipal) and not user.can_write:
+            key = integration_key_of(request)
+            if key is not None and not key.can_write:
                 self.message = "This API key is scoped read-only."
                 return False
         if not roles.has_role(user, *allowed):

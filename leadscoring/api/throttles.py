@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .authentication import IntegrationPrincipal
+from .authentication import integration_key_of
 
 DEFAULT_RATES = {"integration": "1200/min", "user": "600/min"}
 
@@ -26,9 +26,10 @@ class PerCallerRateThrottle(SimpleRateThrottle):
 
     def allow_request(self, request, view):
         user = request.user
-        if isinstance(user, IntegrationPrincipal):
+        key = integration_key_of(request)
+        if key is not None:
             self.scope = "integration"
-            self.ident = f"key:{user.key.pk}"
+            self.ident = f"key:{key.pk}"
         elif getattr(user, "is_authenticated", False):
             self.scope = "user"
             self.ident = f"user:{user.pk}"
