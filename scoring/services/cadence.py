@@ -9,8 +9,6 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from leadscoring.models import Lead
-
 from .. import selectors
 from ..models import LeadScore, ScoreSnapshot, ScoringProgram, ScoringSettings, Trigger
 from .scoring import RescoreResult, leads_rescore
@@ -48,8 +46,10 @@ def leads_stale_downgrade(*, program: ScoringProgram | None = None, now=None) ->
         .filter(Q(last_event__isnull=True) | Q(last_event__lte=cutoff))
     )
     moved = 0
+    stale_ids = list(stale.values_list("id", flat=True))
     with transaction.atomic():
-        rows = list(stale.select_for_update(of=("self",)) if _supports_of() else stale)
+        # Lock by id: PostgreSQL refuses FOR UPDATE on the aggregate that found them.
+        rows = list(LeadScore.objects.select_for_update().filter(id__in=stale_ids).order_by("id"))
         snapshots = []
         for row in rows:
             position = names.index(row.tier) if row.tier in names else len(names) - 1
@@ -83,12 +83,3 @@ def leads_stale_downgrade(*, program: ScoringProgram | None = None, now=None) ->
             moved += 1
         ScoreSnapshot.objects.bulk_create(snapshots, batch_size=1000)
     return moved
-
-
-def _supports_of() -> bool:
-    from django.db import connection
-
-    return connection.features.has_select_for_update_of
-
-
-__all__ = ["Lead", "leads_due_for_cadence", "leads_rescore_on_cadence", "leads_stale_downgrade"]
