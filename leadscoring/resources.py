@@ -1,25 +1,136 @@
-"""django-import-export resources: the admin's CSV/XLSX import with dry-run preview."""
+"""django-import-export resources: the admin's CSV/XLSX import with dry-run preview and per-row errors.
 
-from import_export import resources
+Each row is read by the same RowCleaner as `manage.py import_*` (leadscoring.importing), so the
+admin and the commands accept and refuse exactly the same rows for the same reasons. In the admin
+a column feeds the field it is named after (field name or label, any case); other columns land in
+`attributes` (`properties` for events); records are matched on (source system "crm", external id).
+"""
 
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from import_export import resources, results
+
+from .importing.cleaning import (
+    ENTITY_SPECS,
+    CleanRow,
+    RowCleaner,
+    duplicate_check,
+    existing_fetch,
+    record_apply,
+    record_build,
+)
+from .importing.errors import ImportFileError
+from .importing.reading import cell_text, headers_check
 from .models import Account, ActivityEvent, Deal, Lead
 
 
-class AccountResource(resources.ModelResource):
+class _FileError(results.Error):
+    """A whole-file problem (a missing column): the message says it all, no traceback to show."""
+
+    @property
+    def traceback(self) -> str:
+        return ""
+
+
+class CleanedRowResource(resources.ModelResource):
+    """A ModelResource whose rows are read, matched and checked by the import service's RowCleaner."""
+
+    entity = ""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = ENTITY_SPECS[self.entity]
+        self.rows: dict[int, CleanRow] = {}
+        self.repeats: set[int] = set()
+        self.existing: dict = {}
+        self.current: CleanRow | None = None
+        self.unchanged = False
+
+    def before_import(self, dataset, **kwargs):
+        try:
+            headers = headers_check(list(dataset.headers or []), path=kwargs.get("file_name") or "the file")
+            cleaner = RowCleaner(spec=self.spec, headers=headers, path=kwargs.get("file_name") or "the file")
+        except ImportFileError:
+            dataset.wipe()  # nothing can be imported: report the file's problem once, not per row
+            raise
+        rows = []
+        for index, values in enumerate(dataset, 1):
+            rows.append(cleaner.clean(index + 1, [cell_text(v) for v in values]))  # header is row 1
+        cleaner.resolve(rows)
+        seen: dict = {}
+        for index, row in enumerate(rows, 1):
+            self.rows[index] = row
+            if duplicate_check(self.spec, row, seen):
+                self.repeats.add(index)
+        self.existing = existing_fetch(self.spec, [row.key for row in rows if row.ok])
+
+    def handle_import_error(self, result, error, raise_errors=False):
+        if isinstance(error, ImportFileError) and not raise_errors:
+            result.append_base_error(_FileError(error))
+            return
+        super().handle_import_error(result, error, raise_errors)
+
+    def before_import_row(self, row, **kwargs):
+        number = kwargs["row_number"]
+        self.current = self.rows[number]
+        self.unchanged = number in self.repeats
+
+    def get_or_init_instance(self, instance_loader, row):
+        current = self.current
+        if current.ok and current.key in self.existing:
+            return self.existing[current.key], False
+        return record_build(self.spec, current) if current.ok else self.spec.model(), True
+
+    def import_instance(self, instance, row, **kwargs):
+        current = self.current
+        if not current.ok:
+            messages: dict[str, list[str]] = {}
+            for error in current.errors:
+                messages.setdefault(error.column or "row", []).append(str(error))
+            raise ValidationError(messages)
+        if instance.pk is not None:
+            self.unchanged = not record_apply(self.spec, instance, current)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return not import_validation_errors and self.unchanged
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # The RowCleaner is the validation: the same rules as the import commands, never written twice.
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+
+
+class AccountResource(CleanedRowResource):
+    entity = "account"
+
     class Meta:
         model = Account
+        report_skipped = True
+        exclude = ("created_at", "updated_at")
 
 
-class LeadResource(resources.ModelResource):
+class LeadResource(CleanedRowResource):
+    entity = "lead"
+
     class Meta:
         model = Lead
+        report_skipped = True
+        exclude = ("updated_at",)
 
 
-class ActivityEventResource(resources.ModelResource):
+class ActivityEventResource(CleanedRowResource):
+    entity = "event"
+
     class Meta:
         model = ActivityEvent
+        report_skipped = True
+        exclude = ("created_at",)
 
 
-class DealResource(resources.ModelResource):
+class DealResource(CleanedRowResource):
+    entity = "deal"
+
     class Meta:
         model = Deal
+        report_skipped = True
