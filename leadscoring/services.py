@@ -54,8 +54,10 @@ def lead_upsert(*, source_system: str, external_id: str, fields: dict, actor=Non
             # A concurrent writer created the same external id first: update theirs instead.
             if not created:
                 raise
-            return lead_upsert(source_system=source_system, external_id=external_id, fields=fields, actor=actor)
-        _rescore_on_commit(lead.pk, "created" if created else "event")
+            return lead_upsert(
+                source_system=source_system, external_id=external_id, fields=fields, actor=actor
+            )
+        _rescore_on_commit(lead.pk, "created" if created else "updated")
     return lead, created
 
 

@@ -17,6 +17,7 @@ class Dimension(models.TextChoices):
 
 class Trigger(models.TextChoices):
     CREATED = "created", "Lead created"
+    UPDATED = "updated", "Lead updated"
     EVENT = "event", "Activity event"
     CADENCE = "cadence", "Cadence rescoring"
     BATCH = "batch", "Batch rescoring"

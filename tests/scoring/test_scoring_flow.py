@@ -138,3 +138,91 @@ def test_batch_job_reports_progress_and_totals(live_model, django_capture_on_com
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and job.progress == 100
     assert job.result["scored"] == 50
+
+
+@pytest.mark.django_db
+def test_a_created_lead_is_scored_on_commit(live_model, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        lead, created = crm.lead_upsert(
+            source_system="crm", external_id="NEW-1", fields={"seniority": "vp", "source": "Referral"}
+        )
+    assert created
+    assert ScoreSnapshot.objects.get(lead=lead).trigger == "created"
+    with django_capture_on_commit_callbacks(execute=True):
+        again, created_again = crm.lead_upsert(
+            source_system="crm", external_id="NEW-1", fields={"title": "VP Sales"}
+        )
+    assert (again.pk, created_again) == (lead.pk, False)
+    assert again.seniority == "vp" and again.title == "VP Sales"
+    assert ScoreSnapshot.objects.filter(lead=lead).latest("id").trigger == "updated"
+
+
+@pytest.mark.django_db
+def test_cadence_rescoring_picks_due_leads_only(live_model):
+    due = list(LeadScore.objects.filter(tier="Hot").values_list("lead_id", flat=True)[:3])
+    LeadScore.objects.filter(lead_id__in=due).update(scored_at=timezone.now() - timedelta(days=2))
+    result = services.leads_rescore_on_cadence()
+    assert result.scored == len(due)
+    assert set(ScoreSnapshot.objects.filter(trigger="cadence").values_list("lead_id", flat=True)) == set(due)
+
+
+@pytest.mark.django_db
+def test_hysteresis_keeps_a_lead_in_its_tier_on_a_small_change(live_model):
+    row = LeadScore.objects.exclude(tier="Hot").order_by("-score").first()
+    program = live_model.program
+    services.scoring_settings_update(hysteresis=3.0)
+    hot, warm = selectors.tiers_for(program=program)[:2]
+    # The lead was Warm; its unchanged score now sits 1 point under a raised Warm bound: it stays Warm.
+    services.tier_update(tier=hot, lower_bound=max(hot.lower_bound, row.score + 20))
+    services.tier_update(tier=warm, lower_bound=row.score + 1)
+    LeadScore.objects.filter(pk=row.pk).update(tier="Warm")
+    services.lead_rescore(lead=row.lead, trigger="batch")
+    assert LeadScore.objects.get(pk=row.pk).tier == "Warm"
+    # 5 points under the bound is past the 3-point band: it moves down.
+    services.tier_update(tier=warm, lower_bound=row.score + 5)
+    services.lead_rescore(lead=row.lead, trigger="batch")
+    assert LeadScore.objects.get(pk=row.pk).tier != "Warm"
+
+
+@pytest.mark.django_db
+def test_trend_compares_with_the_score_at_the_start_of_the_window(live_model):
+    row = LeadScore.objects.filter(score__gt=30).order_by("lead_id").first()
+    ScoreSnapshot.objects.create(
+        lead=row.lead,
+        program=row.program,
+        model=live_model,
+        score=row.score - 25,
+        tier="Cold",
+        trigger="batch",
+        created_at=timezone.now() - timedelta(days=10),
+    )
+    services.lead_rescore(lead=row.lead, trigger="batch")
+    assert LeadScore.objects.get(pk=row.pk).trend == "rising"
+
+
+@pytest.mark.django_db
+def test_what_if_migration_matrix_accounts_for_every_open_lead(live_model):
+    from scoring.whatif import whatif
+
+    result = whatif(program=live_model.program, bounds={"hot": 100.0, "warm": 99.0, "cool": 98.0})
+    table = result["current_leads"]
+    assert sum(map(sum, table["matrix"])) == table["total"] > 0
+    # Nobody scores 98+, so everyone lands in Cold (the last column).
+    assert all(row[:3] == [0, 0, 0] for row in table["matrix"])
+    assert table["moved"] == table["total"] - table["matrix"][3][3]
+    assert result["history"]["closed_leads"] == live_model.trained_on["closed_leads"]
+
+
+@pytest.mark.django_db
+def test_deploying_a_new_version_rescores_every_lead(live_model, django_capture_on_commit_callbacks):
+    program = live_model.program
+    challenger = services.model_train(
+        model=services.model_create(program=program, name="challenger", model_type="points")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.model_deploy(model=challenger, override_reason="test")
+    assert LeadScore.objects.filter(model=challenger).count() == Lead.objects.count()
+    assert ScoreSnapshot.objects.filter(model=challenger, trigger="deploy").count() == Lead.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.model_rollback(program=program)
+    assert selectors.model_live(program=program) == live_model
