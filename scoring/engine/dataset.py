@@ -82,18 +82,30 @@ class FieldMapping:
         return out
 
 
+def _map_distinct(series: pd.Series, transform) -> pd.Series:
+    """Apply `transform` (a python value -> value) once per distinct value, not once per row."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([transform(value) for value in uniques] + [np.nan], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+
+def _clean_text(value: object, tokens: set[str]) -> object:
+    text = str(value).strip()
+    return np.nan if text in tokens else text
+
+
 def apply_missing_values(frame: pd.DataFrame, tokens: tuple[str, ...] | list[str]) -> pd.DataFrame:
     """Return a copy of `frame` where text cells equal (after stripping) to a missing token are NaN.
 
-    Only object/string columns are touched: a numeric 0 is an answer, not a missing value.
+    Text cells are also stripped of surrounding whitespace. Only object/string columns are touched: a
+    numeric 0 is an answer, not a missing value.
     """
     out = frame.copy()
     token_set = set(tokens)
     for column in out.columns:
         series = out[column]
         if series.dtype == object or pd.api.types.is_string_dtype(series):
-            stripped = series.astype("string").str.strip()
-            out[column] = series.where(~stripped.isin(token_set) & stripped.notna(), np.nan)
+            out[column] = _map_distinct(series, lambda value: _clean_text(value, token_set))
     return out
 
 
@@ -179,6 +191,13 @@ def infer_column_types(frame: pd.DataFrame) -> dict[str, str]:
     return types
 
 
+def _flag(value: object) -> float:
+    text = str(value).strip().lower()
+    if text in _TRUE_TOKENS:
+        return 1.0
+    return 0.0 if text in _FALSE_TOKENS else np.nan
+
+
 def coerce_features(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
     """Return the model-ready columns: numerics and booleans as float, categoricals as object strings.
 
@@ -198,14 +217,9 @@ def coerce_features(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
         if kind == NUMERIC:
             columns[column] = pd.to_numeric(series, errors="coerce").astype(float)
         elif kind == BOOLEAN:
-            lowered = series.astype("string").str.strip().str.lower()
-            mapped = pd.Series(np.nan, index=frame.index, dtype=float)
-            mapped[lowered.isin(_TRUE_TOKENS).fillna(False).astype(bool)] = 1.0
-            mapped[lowered.isin(_FALSE_TOKENS).fillna(False).astype(bool)] = 0.0
-            columns[column] = mapped
+            columns[column] = _map_distinct(series, _flag).astype(float)
         elif kind == CATEGORICAL:
-            text = series.astype("string").str.strip()
-            columns[column] = text.astype(object).where(text.notna(), np.nan)
+            columns[column] = _map_distinct(series, lambda value: str(value).strip())
     return pd.DataFrame(columns, index=frame.index)
 
 

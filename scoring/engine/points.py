@@ -363,9 +363,16 @@ def fit_scorecard(
         positive_max[dimensions[column]] = positive_max.get(dimensions[column], 0.0) + max(
             0.0, float(pts.max())
         )
-    # Caps bind only on the dimension that would otherwise hold more than its share of the range.
-    total_range = -negative_floor + sum(positive_max.values())
-    caps = {d: min(v, cap_share * total_range) for d, v in positive_max.items()}
+    # Caps bind only on a dimension that would otherwise hold more than its share of the final range; capping
+    # shrinks that range, so iterate to the fixed point. A lone positive dimension dominates nothing.
+    caps = dict(positive_max)
+    if sum(1 for v in positive_max.values() if v > 0) > 1:
+        for _ in range(100):
+            total_range = -negative_floor + sum(caps.values())
+            updated = {d: min(v, cap_share * total_range) for d, v in positive_max.items()}
+            if all(abs(updated[d] - caps[d]) < 1e-9 for d in caps):
+                break
+            caps = updated
     scale = 100.0 / (-negative_floor + sum(caps.values()))
     card = Scorecard(
         binning=binning,

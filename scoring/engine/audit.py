@@ -1,0 +1,301 @@
+"""Data audit: completeness, duplicates, outliers, sample size, survivorship and leakage screening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from .analysis import json_ready
+from .dataset import CONSTANT, DATE, ID, NUMERIC, TEXT
+from .learners import LOW_CONFIDENCE_DEALS, MIN_CLOSED_DEALS
+
+# A single column whose out-of-fold AUC reaches this alone is almost certainly recorded after the fact:
+# on real CRM data the best honest pre-contact signal rarely passes 0.75.
+LEAKAGE_AUC = 0.85
+# Or: values that are (nearly) always won or always lost covering this share of the deals.
+LEAKAGE_PURE_SHARE = 0.25
+PURE_WIN_RATE = 0.03
+
+
+@dataclass
+class LeakageFlag:
+    """A column screened as leaking the outcome, with the evidence and what was done."""
+
+    column: str
+    reason: str
+    single_column_auc: float | None = None
+    pure_share: float | None = None
+    source: str = "data"  # "data" (screened) or "mapping" (marked post_outcome by ops staff)
+    kept: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_ready(self.__dict__.copy())
+
+
+def _single_column_auc(values: pd.Series, y: np.ndarray, seed: int = 0) -> float:
+    """Out-of-fold AUC of a column used alone (category -> smoothed win rate; numbers as they are)."""
+    if values.dtype != object and values.dropna().nunique() > 20:
+        filled = values.fillna(values.median()).to_numpy(dtype=float)
+        auc = roc_auc_score(y, filled)
+        return float(max(auc, 1 - auc))
+    text = values.astype(object).where(values.notna(), "(missing)").astype(str)
+    oof = np.zeros(len(text))
+    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    prior = y.mean()
+    for train, test in splitter.split(text, y):
+        table = (
+            pd.DataFrame({"level": text.iloc[train].to_numpy(), "won": y[train]})
+            .groupby("level")["won"]
+            .agg(["sum", "count"])
+        )
+        rate = (table["sum"] + 10 * prior) / (table["count"] + 10)
+        oof[test] = text.iloc[test].map(rate).fillna(prior).to_numpy()
+    auc = roc_auc_score(y, oof)
+    return float(max(auc, 1 - auc))
+
+
+def screen_leakage(X: pd.DataFrame, y: np.ndarray, *, min_level_n: int = 20) -> list[LeakageFlag]:
+    """Columns that alone separate won from lost almost perfectly, judged from the data only.
+
+    X: (n, p) coerced features; y: (n,) 0/1. A column is flagged when its out-of-fold single-column
+    AUC reaches LEAKAGE_AUC, or when values with at least `min_level_n` deals and a win rate within
+    PURE_WIN_RATE of 0 or 1 cover LEAKAGE_PURE_SHARE of all deals: the fingerprint of a status field
+    the sales team fills in once they know the result.
+    """
+    y = np.asarray(y, dtype=int)
+    flags = []
+    if len(np.unique(y)) < 2:
+        return flags
+    for column in X.columns:
+        values = X[column]
+        if values.dropna().nunique() <= 1:
+            continue
+        auc = _single_column_auc(values, y)
+        pure_share = 0.0
+        pure_values: list[str] = []
+        if values.dtype == object or values.dropna().nunique() <= 20:
+            text = values.astype(object).where(values.notna(), "(missing)").astype(str)
+            table = (
+                pd.DataFrame({"level": text.to_numpy(), "won": y})
+                .groupby("level")["won"]
+                .agg(["mean", "count"])
+            )
+            pure = table[
+                (table["count"] >= min_level_n)
+                & ((table["mean"] <= PURE_WIN_RATE) | (table["mean"] >= 1 - PURE_WIN_RATE))
+            ]
+            pure_share = float(pure["count"].sum() / len(y))
+            pure_values = [
+                f"{level!s} ({row['mean']:.0%} won of {int(row['count'])})"
+                for level, row in pure.sort_values("count", ascending=False).head(3).iterrows()
+            ]
+        reasons = []
+        if auc >= LEAKAGE_AUC:
+            reasons.append(
+                f"used alone it separates won from lost with an AUC of {auc:.3f} (honest single signals rarely "
+                f"pass 0.75)"
+            )
+        if pure_share >= LEAKAGE_PURE_SHARE:
+            reasons.append(
+                f"{pure_share:.0%} of closed deals carry a value that is almost always won or almost always lost "
+                f"(e.g. {', '.join(pure_values)})"
+            )
+        if reasons:
+            flags.append(
+                LeakageFlag(
+                    column=column,
+                    reason="; ".join(reasons)
+                    + ": it is probably filled in after the outcome is known (a status or sales-team field)",
+                    single_column_auc=auc,
+                    pure_share=pure_share,
+                )
+            )
+    return flags
+
+
+@dataclass
+class DataAudit:
+    """What the audit found; `to_dict()` gives plain data."""
+
+    n_rows: int
+    n_closed: int
+    n_won: int
+    n_lost: int
+    n_open: int
+    base_rate: float
+    confidence: str  # "refuse" (< 50 closed deals), "low" (< 200) or "adequate"
+    column_types: dict[str, str]
+    completeness: dict[str, float]
+    duplicates: dict[str, int]
+    outliers: dict[str, dict[str, Any]]
+    errors: list[str]
+    excluded: dict[str, str]  # column -> why it is not a training feature
+    leakage: list[LeakageFlag]
+    warnings: list[str] = field(default_factory=list)
+    sample_size_per_signal: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def leakage_flagged(self) -> list[str]:
+        """Names of the columns left out (or explicitly kept) as leaking the outcome."""
+        return [flag.column for flag in self.leakage]
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_ready(
+            {
+                "n_rows": self.n_rows,
+                "n_closed": self.n_closed,
+                "n_won": self.n_won,
+                "n_lost": self.n_lost,
+                "n_open": self.n_open,
+                "base_rate": self.base_rate,
+                "confidence": self.confidence,
+                "column_types": self.column_types,
+                "completeness": self.completeness,
+                "duplicates": self.duplicates,
+                "outliers": self.outliers,
+                "errors": self.errors,
+                "excluded": self.excluded,
+                "leakage": [flag.to_dict() for flag in self.leakage],
+                "leakage_flagged": self.leakage_flagged,
+                "warnings": self.warnings,
+                "sample_size_per_signal": self.sample_size_per_signal,
+            }
+        )
+
+
+def sample_confidence(n_closed: int) -> str:
+    """'refuse' below 50 closed deals, 'low' below 200, else 'adequate'."""
+    if n_closed < MIN_CLOSED_DEALS:
+        return "refuse"
+    return "low" if n_closed < LOW_CONFIDENCE_DEALS else "adequate"
+
+
+def audit_data(
+    frame: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    types: dict[str, str],
+    features: pd.DataFrame,
+    id_column: str | None = None,
+    post_outcome: tuple[str, ...] | list[str] = (),
+    ignore: tuple[str, ...] | list[str] = (),
+    keep_leaky: tuple[str, ...] | list[str] = (),
+) -> DataAudit:
+    """Audit a history frame before training.
+
+    frame: the raw history (n rows, missing tokens already NaN); labels: (n,) 1 won, 0 lost, NaN open;
+    types: column types from `dataset.infer_column_types`; features: the coerced candidate features of
+    the closed rows. Columns marked `post_outcome` are excluded; columns screened as leaky are excluded
+    unless named in `keep_leaky`.
+    """
+    closed = labels.notna().to_numpy()
+    y = labels[closed].to_numpy(dtype=int)
+    n_won, n_closed = int(y.sum()), int(closed.sum())
+    completeness = {c: round(float(frame[c].notna().mean()), 4) for c in frame.columns}
+    duplicates = {"rows": int(frame.duplicated().sum())}
+    if id_column and id_column in frame.columns:
+        duplicates["ids"] = int(frame[id_column].dropna().duplicated().sum())
+    errors: list[str] = []
+    outliers: dict[str, dict[str, Any]] = {}
+    for column, kind in types.items():
+        if kind != NUMERIC or column not in features.columns:
+            continue
+        values = features[column].dropna()
+        if values.empty:
+            continue
+        q1, q3 = values.quantile([0.25, 0.75])
+        fence = q3 + 3 * (q3 - q1)
+        low_fence = q1 - 3 * (q3 - q1)
+        count = int(((values > fence) | (values < low_fence)).sum())
+        if count:
+            outliers[column] = {"n": count, "max": float(values.max()), "upper_fence": float(fence)}
+        if (values < 0).any() and (values >= 0).mean() > 0.99:
+            errors.append(
+                f"{column}: {int((values < 0).sum())} negative values in a column that is otherwise >= 0"
+            )
+    excluded: dict[str, str] = {}
+    for column, kind in types.items():
+        if kind in (ID, DATE, TEXT, CONSTANT):
+            excluded[column] = {
+                ID: "an identifier, not a signal",
+                DATE: "a date: used for the time split and event features, not as a signal",
+                TEXT: "free text",
+                CONSTANT: "one value only: says nothing about the outcome",
+            }[kind]
+    for column in ignore:
+        excluded[column] = "ignored by the mapping"
+    leakage = []
+    for column in post_outcome:
+        if column in frame.columns:
+            leakage.append(
+                LeakageFlag(
+                    column,
+                    "marked in the mapping as known only after the outcome",
+                    source="mapping",
+                    kept=column in keep_leaky,
+                )
+            )
+    screened = [c for c in features.columns if c not in post_outcome]
+    for flag in screen_leakage(features[screened], y):
+        flag.kept = flag.column in keep_leaky
+        leakage.append(flag)
+    for flag in leakage:
+        if not flag.kept:
+            excluded[flag.column] = f"leakage: {flag.reason}"
+    warnings = []
+    confidence = sample_confidence(n_closed)
+    if confidence == "refuse":
+        warnings.append(
+            f"only {n_closed} closed deals: below {MIN_CLOSED_DEALS} no learner is fitted; collect more history"
+        )
+    elif confidence == "low":
+        warnings.append(
+            f"{n_closed} closed deals: below {LOW_CONFIDENCE_DEALS} every score carries low confidence"
+        )
+    n_open = int((~closed).sum())
+    # Survivorship: a history of only closed deals, or a win rate far from any plausible funnel, usually means
+    # the export kept the leads that went somewhere and dropped the ones that silently died.
+    base = n_won / n_closed if n_closed else float("nan")
+    if n_closed and (base > 0.6):
+        warnings.append(
+            f"win rate {base:.0%} is unusually high: check that leads that never progressed were not dropped "
+            "from the export (survivorship)"
+        )
+    warnings.append(
+        "survivorship: the model learns only from leads that reached a recorded outcome; leads still open "
+        f"({n_open}) or never imported cannot teach it"
+    )
+    for flag in leakage:
+        if flag.kept:
+            warnings.append(
+                f"{flag.column} is kept although it looks like leakage: holdout figures will flatter"
+            )
+    sample_per_signal = {
+        c: int(features.loc[:, c].notna().sum()) for c in features.columns if c not in excluded
+    }
+    for column, n in sample_per_signal.items():
+        if n < MIN_CLOSED_DEALS:
+            warnings.append(f"{column}: answered on only {n} closed deals, too few to weigh")
+    return DataAudit(
+        n_rows=len(frame),
+        n_closed=n_closed,
+        n_won=n_won,
+        n_lost=n_closed - n_won,
+        n_open=n_open,
+        base_rate=base,
+        confidence=confidence,
+        column_types=dict(types),
+        completeness=completeness,
+        duplicates=duplicates,
+        outliers=outliers,
+        errors=errors,
+        excluded=excluded,
+        leakage=leakage,
+        warnings=warnings,
+        sample_size_per_signal=sample_per_signal,
+    )

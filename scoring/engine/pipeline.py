@@ -1,0 +1,378 @@
+"""The whole job: closed history in, a validated, explained, documented scorer out (`build_model`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+
+from .analysis import WinLossAnalysis, json_ready, win_loss_analysis
+from .audit import DataAudit, audit_data
+from .dataset import (
+    BOOLEAN,
+    CATEGORICAL,
+    NUMERIC,
+    FieldMapping,
+    UnusableHistory,
+    apply_missing_values,
+    coerce_features,
+    infer_column_types,
+    outcome_labels,
+)
+from .learners import (
+    LEARNERS,
+    MIN_CLOSED_DEALS,
+    Guardrail,
+    HybridLearner,
+    InsufficientHistory,
+    Learner,
+    derive_guardrails,
+    make_pipeline_for,
+    single_thread,
+)
+from .points import Scorecard, WoeBinning, dimension_of, fit_scorecard
+from .report import ModelDocument, render_report, score_distribution
+from .scorer import Scorer
+from .thresholds import Cutoffs, TierShares, tier_cutoffs
+from .validation import Targets, Validation, error_cases, holdout_split, validate
+
+MODELS = ("auto", "points", *LEARNERS, "hybrid")
+MIN_ROWS = 20
+
+
+@dataclass
+class BuildResult:
+    """Everything `build_model` produced. `metrics` is JSON-ready (it is metrics.json)."""
+
+    scorer: Scorer
+    metrics: dict[str, Any]
+    audit: DataAudit
+    analysis: WinLossAnalysis
+    scorecard: Scorecard
+    learner: Learner | HybridLearner | None
+    validation: Validation
+    cutoffs: Cutoffs
+    report: str
+    mapping: FieldMapping
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    scored: pd.DataFrame | None = None
+    error_cases: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_guardrails(spec: Any) -> list[Guardrail]:
+    """Guardrails from plain data: a list of rule dicts ({column, operator, value, cap, reason}) or the
+    admin's shape {"disqualify": {column: value | [values]}, "max_score_if": {column: {"value": v,
+    "max_score": 40}}}. Caps in the admin shape are scores 0-100; a disqualified lead is capped at 0."""
+    if not spec:
+        return []
+    if isinstance(spec, list):
+        return [rule if isinstance(rule, Guardrail) else Guardrail(**rule) for rule in spec]
+    rules = []
+    for column, value in (spec.get("disqualify") or {}).items():
+        operator = "in" if isinstance(value, list) else "=="
+        rules.append(Guardrail(column, operator, value, cap=0.0, reason=f"disqualified: {column} = {value}"))
+    for column, rule in (spec.get("max_score_if") or {}).items():
+        value = rule.get("value", rule.get("equals"))
+        cap = float(rule.get("max_score", 100)) / 100.0
+        operator = rule.get("operator", "in" if isinstance(value, list) else "==")
+        rules.append(
+            Guardrail(column, operator, value, cap=cap, reason=f"{column} = {value}: at most {cap:.0%}")
+        )
+    return rules
+
+
+def _auc(y: np.ndarray, values: np.ndarray) -> float:
+    return float(roc_auc_score(y, values)) if 0 < y.sum() < len(y) else float("nan")
+
+
+def _select_model(
+    X: pd.DataFrame, y: np.ndarray, *, seed: int, dimensions: dict[str, str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Compare the candidates on a validation fold carved from the training part only."""
+    fit_index, check_index = train_test_split(
+        np.arange(len(y)), test_size=0.25, stratify=y, random_state=seed
+    )
+    X_fit, X_check, y_fit, y_check = X.iloc[fit_index], X.iloc[check_index], y[fit_index], y[check_index]
+    rows = []
+    for kind in LEARNERS:
+        started = time.perf_counter()
+        # Calibration is monotone, so ranking quality (AUC) can be compared on the bare pipelines.
+        with single_thread():
+            pipeline = make_pipeline_for(kind, X_fit, seed=seed).fit(X_fit, y_fit)
+            check = pipeline.predict_proba(X_check)[:, 1]
+        rows.append(
+            {
+                "model": kind,
+                "validation_auc": _auc(y_check, check),
+                "fit_seconds": round(time.perf_counter() - started, 2),
+            }
+        )
+    started = time.perf_counter()
+    card = fit_scorecard(X_fit, y_fit, dimension_overrides=dimensions)
+    rows.append(
+        {
+            "model": "points",
+            "validation_auc": _auc(y_check, card.score(X_check)),
+            "fit_seconds": round(time.perf_counter() - started, 2),
+        }
+    )
+    best = max(rows, key=lambda row: -1.0 if np.isnan(row["validation_auc"]) else row["validation_auc"])
+    for row in rows:
+        row["chosen"] = row is best
+    return best["model"], rows
+
+
+def build_model(
+    history: pd.DataFrame,
+    *,
+    outcome: str | None = None,
+    won: Any = None,
+    id_column: str | None = None,
+    date_column: str | None = None,
+    mapping: FieldMapping | dict[str, Any] | None = None,
+    model: str = "auto",
+    split: str = "random",
+    holdout: float = 0.3,
+    seed: int = 42,
+    targets: Targets | None = None,
+    keep_leaky: tuple[str, ...] | list[str] = (),
+    score_frame: pd.DataFrame | None = None,
+    dimensions: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    guardrails: Any = None,
+    hot_capacity: int | None = None,
+    shares: TierShares | None = None,
+    n_boot: int = 1000,
+    version: str | int = "1",
+    model_name: str = "Lead score",
+) -> BuildResult:
+    """Audit, analyse, fit, calibrate tiers, validate on a holdout, explain and document a lead scoring model.
+
+    history: one row per lead (closed ones teach the model; open ones are counted, not learned from).
+    outcome: the column saying won or lost (or the mapping's outcome column); won: the value(s) meaning won
+    (default: the mapping's, else inferred from a two-valued column). id_column / date_column: identity and
+    close date (a date enables split="time"). mapping: a FieldMapping or its JSON dict (docs/mapping.md):
+    missing-value tokens, post_outcome and ignore columns. model: "auto" (best on a validation fold carved
+    from the training part), "points", a learner name, or "hybrid" (a learner plus guardrails).
+    holdout: share of closed deals kept out of fitting (stratified at random, or the latest by date).
+    keep_leaky: columns to keep although screened (or marked) as leakage. score_frame: current leads to score
+    for the report and `scored`. dimensions / labels: per signal overrides (dimension, display name).
+    guardrails: hybrid rules (see `parse_guardrails`); given with a learner, the learner becomes a hybrid.
+    hot_capacity / shares: tier sizing. n_boot: bootstrap resamples for the AUC interval.
+
+    Raises UnusableHistory (no outcome column, one class, too few rows) and InsufficientHistory (fewer than
+    50 closed deals), both ValueError with a one-line reason.
+    """
+    started = time.perf_counter()
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    if isinstance(mapping, dict):
+        mapping = FieldMapping.from_dict(mapping)
+    mapping = mapping or FieldMapping()
+    outcome = outcome or mapping.outcome
+    if not outcome:
+        raise UnusableHistory("no outcome column given: pass --outcome or set it in the mapping")
+    if outcome not in history.columns:
+        raise UnusableHistory(
+            f"no column named {outcome!r} in the file (columns: {', '.join(map(str, history.columns[:12]))})"
+        )
+    won_values = (
+        tuple(str(v) for v in (won if isinstance(won, list | tuple) else [won]))
+        if won is not None
+        else mapping.won
+    )
+    id_column = id_column or mapping.id
+    date_column = date_column or mapping.date
+    if len(history) < MIN_ROWS:
+        raise UnusableHistory(f"only {len(history)} rows: at least {MIN_ROWS} are needed to learn anything")
+
+    frame = apply_missing_values(history, mapping.missing_values or ("",))
+    labels_all = outcome_labels(frame[outcome], won=won_values or None, lost=mapping.lost)
+    closed_mask = labels_all.notna().to_numpy()
+    y_closed = labels_all[closed_mask].to_numpy(dtype=int)
+    if len(np.unique(y_closed)) < 2:
+        only = "won" if y_closed.size and y_closed[0] == 1 else "lost"
+        raise UnusableHistory(
+            f"every closed deal in {outcome!r} is {only}: a model needs both won and lost deals to learn from"
+        )
+    if y_closed.size < MIN_CLOSED_DEALS:
+        raise InsufficientHistory(
+            f"only {y_closed.size} closed deals; at least {MIN_CLOSED_DEALS} are needed before a model can tell "
+            "signal from chance"
+        )
+
+    not_signals = {outcome, id_column, date_column, *mapping.ignore} - {None}
+    candidate_columns = [c for c in frame.columns if c not in not_signals]
+    types_all = infer_column_types(frame[candidate_columns])
+    feature_types = {c: k for c, k in types_all.items() if k in (NUMERIC, CATEGORICAL, BOOLEAN)}
+    closed = frame[closed_mask]
+    features_closed = coerce_features(closed, feature_types)
+    audit = audit_data(
+        frame,
+        labels_all,
+        types=types_all,
+        features=features_closed,
+        id_column=id_column,
+        post_outcome=mapping.post_outcome,
+        ignore=mapping.ignore,
+        keep_leaky=keep_leaky,
+    )
+    signal_types = {c: k for c, k in feature_types.items() if c not in audit.excluded}
+    if not signal_types:
+        raise UnusableHistory(
+            "no usable signal columns remain after the audit (all ids, dates, text or leakage)"
+        )
+    X = features_closed[list(signal_types)].reset_index(drop=True)
+    closed_raw = closed.reset_index(drop=True)
+
+    train_index, test_index = holdout_split(
+        X,
+        y_closed,
+        method=split,
+        holdout=holdout,
+        seed=seed,
+        date=closed_raw[date_column].to_numpy() if split == "time" and date_column else None,
+    )
+    X_train, X_test = X.loc[train_index], X.loc[test_index]
+    y_train, y_test = y_closed[np.asarray(train_index)], y_closed[np.asarray(test_index)]
+    if len(np.unique(y_train)) < 2 or len(np.unique(y_test)) < 2:
+        raise UnusableHistory(
+            "the training part or the holdout holds only one class: add history or change the split"
+        )
+
+    overrides = dict(dimensions or {})
+    dimension_map = {c: dimension_of(c, overrides) for c in signal_types}
+    analysis = win_loss_analysis(X_train, y_train)
+    binning = WoeBinning().fit(X_train, y_train)
+    scorecard = fit_scorecard(X_train, y_train, binning=binning, dimension_overrides=overrides)
+
+    rules = parse_guardrails(guardrails)
+    candidates: list[dict[str, Any]] = []
+    chosen = model
+    if model in ("auto", "hybrid"):
+        chosen, candidates = _select_model(X_train, y_train, seed=seed, dimensions=overrides)
+        if model == "hybrid" and chosen == "points":
+            chosen = max(
+                (r for r in candidates if r["model"] != "points"), key=lambda r: r["validation_auc"]
+            )["model"]
+    learner: Learner | HybridLearner | None = None
+    if chosen == "points":
+        fitted: Scorecard | Learner | HybridLearner = scorecard
+    else:
+        learner = Learner(chosen, seed=seed).fit(X_train, y_train)
+        if model == "hybrid" or rules:
+            learner = HybridLearner(learner, rules or derive_guardrails(X_train, y_train))
+        fitted = learner
+    kind = "hybrid" if isinstance(fitted, HybridLearner) else chosen
+    scorer = Scorer.build(
+        kind=kind,
+        model=fitted,
+        X_train=X_train,
+        y_train=y_train,
+        types=signal_types,
+        missing_values=mapping.missing_values,
+        binning=binning,
+        dimensions=dimension_map,
+        labels=labels,
+        seed=seed,
+    )
+    fit_seconds = time.perf_counter() - started
+
+    holdout_raw = closed_raw.loc[test_index]
+    batch = scorer.score(holdout_raw)
+    points_scores = scorecard.score(X_test)
+    cutoffs = tier_cutoffs(batch.score, y_test, hot_capacity=hot_capacity, shares=shares or TierShares())
+    scorer.cutoffs = cutoffs
+    validation = validate(
+        y_test, batch.probability, batch.score, cutoffs, targets=targets, seed=seed, n_boot=n_boot
+    )
+    explanations = [batch.top_factors(i) for i in range(len(batch))]
+    id_for_errors = id_column if id_column in holdout_raw.columns else None
+    errors = error_cases(holdout_raw, y_test, batch.score, explanations=explanations, id_column=id_for_errors)
+
+    scored = None
+    if score_frame is not None and len(score_frame):
+        scored_batch = scorer.score(score_frame)
+        scored = scored_batch.to_frame()
+        if id_column and id_column in score_frame.columns:
+            scored.insert(0, "id", score_frame[id_column].to_numpy())
+        else:
+            scored.insert(0, "id", score_frame.index.to_numpy())
+
+    metrics = json_ready(
+        {
+            **validation.to_dict(),
+            "model": kind,
+            "learner": chosen,
+            "leakage_flagged": audit.leakage_flagged,
+            "leakage_screened": [f.column for f in audit.leakage if f.source == "data"],
+            "n_train": len(y_train),
+            "n_test": len(y_test),
+            "n_closed": int(y_closed.size),
+            "points_auc": _auc(y_test, points_scores),
+            "candidates": candidates,
+            "signals": list(signal_types),
+            "confidence": audit.confidence,
+            "split": split,
+            "holdout": holdout,
+            "seed": seed,
+            "fit_seconds": round(fit_seconds, 2),
+        }
+    )
+    document = ModelDocument(
+        version=str(version),
+        created=dt.date.today(),
+        model_name=model_name,
+        model_kind=kind,
+        outcome=f"{outcome} in {', '.join(won_values) or 'the won value'}",
+        n_rows=int(y_closed.size),
+        n_won=int(y_closed.sum()),
+        n_lost=int(y_closed.size - y_closed.sum()),
+        base_rate=float(y_closed.mean()),
+        confidence=f"{audit.confidence}: {y_closed.size:,} closed deals",
+        audit={**audit.to_dict(), "post_outcome": list(mapping.post_outcome)},
+        analysis=analysis.to_dict(),
+        points=scorecard.to_dict(),
+        learner={
+            **(learner.to_dict() if learner is not None else {"kind": "points"}),
+            "candidates": candidates,
+        },
+        validation={**validation.to_dict(), "error_cases": errors},
+        cutoffs=cutoffs.to_dict(),
+        field_mapping={**mapping.to_dict(), "outcome": {"column": outcome, "won": list(won_values)}},
+        scored=scored,
+        error_cases=errors,
+        score_distribution=score_distribution(batch.score, y_test),
+    )
+    report = render_report(document)
+    return BuildResult(
+        scorer=scorer,
+        metrics=metrics,
+        audit=audit,
+        analysis=analysis,
+        scorecard=scorecard,
+        learner=learner,
+        validation=validation,
+        cutoffs=cutoffs,
+        report=report,
+        mapping=mapping,
+        candidates=candidates,
+        scored=scored,
+        error_cases=errors,
+    )
+
+
+__all__ = [
+    "MODELS",
+    "BuildResult",
+    "InsufficientHistory",
+    "UnusableHistory",
+    "build_model",
+    "parse_guardrails",
+]
