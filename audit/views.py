@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -120,8 +120,11 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         lo, hi = _bounds(start, end)
         decisions = decisions.filter(created_at__gte=lo, created_at__lt=hi)
     page = Paginator(decisions.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The live version's reports first: they describe the scores being given now.
     latest = (
-        ScoringModel.objects.filter(program=program, trained_at__isnull=False).order_by("-trained_at").first()
+        ScoringModel.objects.filter(program=program, trained_at__isnull=False)
+        .order_by(Case(When(status=ScoringModel.Status.LIVE, then=0), default=1), "-trained_at")
+        .first()
     )
     params = request.GET.copy()
     params.pop("page", None)

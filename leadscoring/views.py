@@ -262,23 +262,42 @@ def _dimension_maxima(model) -> dict[str, float]:
 
 
 def _subtotal_rows(subtotals: dict, maxima: dict, labels: dict) -> list[dict]:
+    """Dimension subtotals as bars: against the dimension's cap when the version recorded caps, else
+    against the largest subtotal, so the bars show what the score is made of."""
+    values = {d: v for d, v in subtotals.items() if d in labels and isinstance(v, int | float)}
+    scale = max((abs(v) for v in values.values()), default=0) or 1.0
     rows = []
     for dimension, label in labels.items():
-        if dimension not in subtotals:
+        if dimension not in values:
             continue
-        value = subtotals.get(dimension)
-        if not isinstance(value, int | float):
-            continue
-        top = maxima.get(dimension) or (max(abs(value), 1) if dimension == "negative" else 100.0)
+        value = values[dimension]
+        top = maxima.get(dimension)
         rows.append(
             {
                 "label": label,
                 "value": round(value, 1),
-                "max": round(top, 1),
-                "percent": max(0, min(100, round(abs(value) / top * 100))) if top else 0,
-                "negative": value < 0 or dimension == "negative",
+                "max": round(top, 1) if top else None,
+                "percent": max(0, min(100, round(abs(value) / (top or scale) * 100))),
+                "negative": value < 0,
             }
         )
+    return rows
+
+
+def _missing_rows(items, signal_names: dict) -> list[dict]:
+    """Signals without data, in plain words, with how far each could move the score when known."""
+    rows = []
+    for item in items or []:
+        if isinstance(item, dict):
+            key = str(item.get("signal") or item.get("key") or item.get("name") or "")
+            label = item.get("label") or signal_names.get(key, key)
+            down, up = item.get("down"), item.get("up")
+            span = ""
+            if isinstance(down, int | float) and isinstance(up, int | float) and (down or up):
+                span = f"{-abs(down):+.0f} to {abs(up):+.0f} points"
+            rows.append({"label": label, "span": span})
+        else:
+            rows.append({"label": signal_names.get(str(item), str(item)), "span": ""})
     return rows
 
 
@@ -333,7 +352,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "sla": sla_view(score, tier, lead.status, now),
                 "factors_for": for_[:6],
                 "factors_against": against[:6],
-                "missing": missing,
+                "missing": _missing_rows(score.missing_signals, signal_names),
                 "subtotals": _subtotal_rows(
                     score.subtotals or {}, _dimension_maxima(score.model), dict(Dimension.choices)
                 ),

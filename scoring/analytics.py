@@ -23,18 +23,20 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DecimalField,
     F,
     FloatField,
-    OuterRef,
+    IntegerField,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Floor, Least, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -124,6 +126,58 @@ def _shape_group(row: dict) -> dict:
     }
 
 
+# ---------------------------------------------------------------- the cube: one scan for five figures
+
+
+def cube(*, program: ScoringProgram, start: date, end: date, threshold: float, width: int = 5) -> list[dict]:
+    """The cohort grouped by (score bin, tier, status, qualified), with counts, score sums and revenue.
+
+    At most bins x tiers x statuses x 2 rows (800 by default), from one scan of the cohort: the KPIs, the
+    histogram, the score bands, the tiers and the funnel are all sums over it, so the dashboard reads the
+    leads once for the five of them instead of five times.
+    """
+    last = math.ceil(100 / width) - 1
+    bucket = Least(Cast(Floor(F("score") / float(width)), FloatField()), Value(float(last)))
+    qualified = Case(When(score__gte=threshold, then=Value(1)), default=Value(0), output_field=IntegerField())
+    rows = (
+        cohort(program=program, start=start, end=end)
+        .annotate(bucket=bucket, qualified=qualified)
+        .values("bucket", "tier", "lead__status", "qualified")
+        .annotate(n=Count("pk"), score_sum=Sum("score"), revenue=Sum("lead__revenue"))
+        .order_by()
+    )
+    return [
+        {
+            "bucket": int(r["bucket"]),
+            "tier": r["tier"],
+            "status": r["lead__status"],
+            "qualified": bool(r["qualified"]),
+            "n": r["n"],
+            "score_sum": float(r["score_sum"] or 0),
+            "revenue": float(r["revenue"] or 0),
+            "width": width,
+            "threshold": threshold,
+        }
+        for r in rows
+        if r["bucket"] is not None
+    ]
+
+
+def _sum_groups(rows: list[dict], key, statuses: list[str]) -> dict:
+    """Leads, conversions, revenue of converted leads and average score per key(row)."""
+    out: dict = {}
+    for r in rows:
+        acc = out.setdefault(key(r), {"leads": 0, "converted": 0, "revenue": 0.0, "score_sum": 0.0})
+        acc["leads"] += r["n"]
+        acc["score_sum"] += r["score_sum"]
+        if r["status"] in statuses:
+            acc["converted"] += r["n"]
+            acc["revenue"] += r["revenue"]
+    for acc in out.values():
+        acc["avg_score"] = acc["score_sum"] / acc["leads"] if acc["leads"] else None
+    return out
+
+
 # ---------------------------------------------------------------- KPIs
 
 
@@ -167,13 +221,46 @@ def _model_auc(model: ScoringModel | None) -> float | None:
     return None
 
 
-def kpis(*, program: ScoringProgram, start: date, end: date, threshold: float | None = None) -> dict:
+def _kpis_from_cube(rows: list[dict], statuses: list[str]) -> dict:
+    leads = sum(r["n"] for r in rows)
+    score_sum = sum(r["score_sum"] for r in rows)
+    qualified = sum(r["n"] for r in rows if r["qualified"])
+    converted = sum(r["n"] for r in rows if r["status"] in statuses)
+    lost = [r for r in rows if r["status"] == Lead.Status.LOST and r["status"] not in statuses]
+    closed = converted + sum(r["n"] for r in lost)
+    correct = sum(r["n"] for r in rows if r["qualified"] and r["status"] in statuses) + sum(
+        r["n"] for r in lost if not r["qualified"]
+    )
+    return {
+        "lead_volume": leads,
+        "average_score": round(score_sum / leads, 1) if leads else None,
+        "qualified_leads": qualified,
+        "qualified_share": _ratio(qualified, leads),
+        "converted_leads": converted,
+        "conversion_rate": _ratio(converted, leads),
+        "closed_leads": closed,
+        "model_accuracy": _ratio(correct, closed),
+        "revenue_attributed": round(sum(r["revenue"] for r in rows if r["status"] in statuses), 2),
+    }
+
+
+def kpis(
+    *,
+    program: ScoringProgram,
+    start: date,
+    end: date,
+    threshold: float | None = None,
+    rows: list | None = None,
+) -> dict:
     """Headline figures for the range, the same figures for the previous period of equal length, and the
-    live model's holdout AUC (two aggregate queries, plus one for the tiers and one for the live model)."""
+    live model's holdout AUC. `rows` may be this range's `cube` (with the same threshold) to save a scan."""
     statuses = won_statuses(program)
     if threshold is None:
-        threshold = qualification_threshold(_tiers(program))
-    current = _kpi_row(program=program, start=start, end=end, threshold=threshold, statuses=statuses)
+        threshold = rows[0]["threshold"] if rows else qualification_threshold(_tiers(program))
+    if rows is not None:
+        current = _kpis_from_cube(rows, statuses)
+    else:
+        current = _kpi_row(program=program, start=start, end=end, threshold=threshold, statuses=statuses)
     length = (end - start).days + 1
     previous = _kpi_row(
         program=program,
@@ -195,18 +282,15 @@ def kpis(*, program: ScoringProgram, start: date, end: date, threshold: float | 
 # ---------------------------------------------------------------- score bins
 
 
-def score_bins(*, program: ScoringProgram, start: date, end: date, width: int = 5) -> list[dict]:
-    """Leads, conversions and revenue per score bin [k*width, (k+1)*width); 100 falls in the last bin."""
+def score_bins(
+    *, program: ScoringProgram, start: date, end: date, width: int = 5, rows: list | None = None
+) -> list[dict]:
+    """Leads, conversions and revenue per score bin [k*width, (k+1)*width); 100 falls in the last bin.
+    `rows` may be a `cube` of the same width."""
+    if rows is None:
+        rows = cube(program=program, start=start, end=end, threshold=100.0, width=width)
     last = math.ceil(100 / width) - 1
-    bucket = Least(Cast(Floor(F("score") / float(width)), FloatField()), Value(float(last)))
-    rows = (
-        cohort(program=program, start=start, end=end)
-        .annotate(bucket=bucket)
-        .values("bucket")
-        .annotate(**_conversion_aggregates(won_statuses(program)))
-        .order_by("bucket")
-    )
-    by_bucket = {int(r["bucket"]): r for r in rows if r["bucket"] is not None}
+    by_bucket = _sum_groups(rows, lambda r: r["bucket"], won_statuses(program))
     out = []
     for k in range(last + 1):
         row = by_bucket.get(k, {"leads": 0, "converted": 0, "revenue": 0, "avg_score": None})
@@ -261,20 +345,18 @@ def by_score_band(
 # ---------------------------------------------------------------- tiers, funnel, sources, geography
 
 
-def by_tier(*, program: ScoringProgram, start: date, end: date, tiers=None) -> list[dict]:
+def by_tier(
+    *, program: ScoringProgram, start: date, end: date, tiers=None, rows: list | None = None
+) -> list[dict]:
     """Per tier, best first: leads, share, conversions, conversion rate, revenue and average score."""
     tiers = tiers if tiers is not None else _tiers(program)
-    rows = {
-        r["tier"]: r
-        for r in cohort(program=program, start=start, end=end)
-        .values("tier")
-        .annotate(**_conversion_aggregates(won_statuses(program)))
-        .order_by()
-    }
-    total = sum(r["leads"] for r in rows.values())
+    if rows is None:
+        rows = cube(program=program, start=start, end=end, threshold=100.0)
+    groups = _sum_groups(rows, lambda r: r["tier"], won_statuses(program))
+    total = sum(g["leads"] for g in groups.values())
     out = []
     for tier in tiers:
-        row = rows.pop(tier.name, {"leads": 0, "converted": 0, "revenue": 0, "avg_score": None})
+        row = groups.pop(tier.name, {"leads": 0, "converted": 0, "revenue": 0, "avg_score": None})
         out.append(
             {
                 "tier": tier.name,
@@ -283,7 +365,7 @@ def by_tier(*, program: ScoringProgram, start: date, end: date, tiers=None) -> l
                 **_shape_group(row),
             }
         )
-    for name, row in sorted(rows.items()):  # tiers renamed or removed since scoring
+    for name, row in sorted(groups.items()):  # tiers renamed or removed since scoring
         out.append(
             {
                 "tier": name or NO_TIER,
@@ -295,16 +377,14 @@ def by_tier(*, program: ScoringProgram, start: date, end: date, tiers=None) -> l
     return out
 
 
-def funnel(*, program: ScoringProgram, start: date, end: date) -> list[dict]:
+def funnel(*, program: ScoringProgram, start: date, end: date, rows: list | None = None) -> list[dict]:
     """Leads that reached at least each stage (new, contacted, qualified, converted), from their current
     status; lost leads count in the first stage only, since how far they got is not recorded."""
-    counts = {
-        r["lead__status"]: r["n"]
-        for r in cohort(program=program, start=start, end=end)
-        .values("lead__status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    if rows is None:
+        rows = cube(program=program, start=start, end=end, threshold=100.0)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + r["n"]
     total = sum(counts.values())
     order = [s for s, _ in FUNNEL_STAGES]
     out = []
@@ -392,35 +472,34 @@ def trends(
     return {"granularity": granularity, "points": points}
 
 
+MIGRATION_SQL = """
+SELECT tier_from, tier_to, COUNT(*) FROM (
+    SELECT
+        FIRST_VALUE(previous_tier) OVER (PARTITION BY lead_id ORDER BY created_at, id) AS tier_from,
+        FIRST_VALUE(tier) OVER (PARTITION BY lead_id ORDER BY created_at DESC, id DESC) AS tier_to,
+        ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at, id) AS position
+    FROM {table}
+    WHERE program_id = %s AND created_at >= %s AND created_at < %s
+) AS decisions
+WHERE position = 1
+GROUP BY tier_from, tier_to
+"""
+
+
 def tier_migration(*, program: ScoringProgram, start: date, end: date, tiers=None) -> dict:
-    """How leads rescored in the range moved between tiers: the tier in force at the start (the latest
-    snapshot before it, or "New" for leads first scored in the range) against the tier in force at the end.
-    Leads not rescored in the range kept their tier and are not counted."""
+    """How leads rescored in the range moved between tiers: the tier in force when the range began (the
+    `previous_tier` of the lead's first decision in the range; "New" when that decision was its first ever)
+    against the tier of its last decision in the range. Leads not rescored in the range kept their tier and
+    are not counted. One pass over the range's decisions with window functions (SQLite and PostgreSQL)."""
     lo, hi = _bounds(start, end)
     tiers = tiers if tiers is not None else _tiers(program)
-
-    def tier_at(moment, strict: bool):
-        at = {"created_at__lt": moment} if strict else {"created_at__lte": moment}
-        return Subquery(
-            ScoreSnapshot.objects.filter(lead=OuterRef("lead_id"), program=program, **at)
-            .order_by("-created_at", "-pk")
-            .values("tier")[:1]
-        )
-
-    moved = ScoreSnapshot.objects.filter(program=program, created_at__gte=lo, created_at__lt=hi).values(
-        "lead_id"
-    )
-    rows = (
-        LeadScore.objects.filter(program=program, lead_id__in=moved)
-        .annotate(tier_from=tier_at(lo, strict=True), tier_to=tier_at(hi, strict=True))
-        .values("tier_from", "tier_to")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(MIGRATION_SQL.format(table=ScoreSnapshot._meta.db_table), [program.pk, lo, hi])
+        rows = cursor.fetchall()
     names = [t.name for t in tiers]
-    flows = []
-    for r in rows:
-        flows.append({"from": r["tier_from"] or "New", "to": r["tier_to"] or NO_TIER, "leads": r["n"]})
+    flows = [
+        {"from": tier_from or "New", "to": tier_to or NO_TIER, "leads": n} for tier_from, tier_to, n in rows
+    ]
     seen = {f["from"] for f in flows} | {f["to"] for f in flows}
     extra = sorted(seen - set(names) - {"New"})
     return {
@@ -428,7 +507,7 @@ def tier_migration(*, program: ScoringProgram, start: date, end: date, tiers=Non
         "end": end.isoformat(),
         "from_tiers": ["New", *names, *extra],
         "to_tiers": [*names, *extra],
-        "flows": sorted(flows, key=lambda f: -f["leads"]),
+        "flows": sorted(flows, key=lambda f: (-f["leads"], f["from"], f["to"])),
         "total": sum(f["leads"] for f in flows),
         "colours": {t.name: t.colour for t in tiers},
     }
@@ -438,19 +517,21 @@ def tier_migration(*, program: ScoringProgram, start: date, end: date, tiers=Non
 
 
 def performance(*, program: ScoringProgram, start: date, end: date) -> dict:
-    """Everything the performance dashboard shows, sharing the tier list and the score bins (11 queries)."""
+    """Everything the performance dashboard shows: one `cube` scan for the KPIs, histogram, bands, tiers and
+    funnel, then one query each for the previous period, trends, sources, geography and migration."""
     tiers = _tiers(program)
     threshold = qualification_threshold(tiers)
-    bins = score_bins(program=program, start=start, end=end, width=5)
+    rows = cube(program=program, start=start, end=end, threshold=threshold, width=5)
+    bins = score_bins(program=program, start=start, end=end, width=5, rows=rows)
     return {
         "program": {"id": program.pk, "name": program.name, "slug": program.slug},
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "kpis": kpis(program=program, start=start, end=end, threshold=threshold),
+        "kpis": kpis(program=program, start=start, end=end, threshold=threshold, rows=rows),
         "score_distribution": score_distribution(program=program, start=start, end=end, bins=bins),
         "by_score_band": by_score_band(program=program, start=start, end=end, width=10, bins=bins),
-        "by_tier": by_tier(program=program, start=start, end=end, tiers=tiers),
-        "funnel": funnel(program=program, start=start, end=end),
+        "by_tier": by_tier(program=program, start=start, end=end, tiers=tiers, rows=rows),
+        "funnel": funnel(program=program, start=start, end=end, rows=rows),
         "trends": trends(program=program, start=start, end=end, threshold=threshold),
         "top_sources": top_sources(program=program, start=start, end=end),
         "geography": geography(program=program, start=start, end=end),

@@ -57,9 +57,11 @@ def _layout(**overrides) -> dict:
         "hoverlabel": {"font": {"family": FONT["family"]}},
         "xaxis": {"gridcolor": "#eef0f3", "zerolinecolor": "#e3e6eb", "automargin": True},
         "yaxis": {"gridcolor": "#eef0f3", "zerolinecolor": "#e3e6eb", "automargin": True},
-        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         "showlegend": False,
     }
+    if overrides.get("showlegend"):
+        layout["margin"] = {**layout["margin"], "t": 36}  # room for the legend above the plot
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(layout.get(key), dict):
             layout[key] = {**layout[key], **value}
