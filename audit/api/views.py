@@ -208,11 +208,17 @@ TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def _record(record) -> dict:
-    changes = []
     previous = record.prev_record
     if previous is not None:
         delta = record.diff_against(previous)
         changes = [{"field": c.field, "old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes]
+    else:
+        # The first record (or the first since history began): every tracked value, as set.
+        changes = [
+            {"field": f.name, "old": None, "new": _plain(getattr(record, f.attname))}
+            for f in record.tracked_fields
+            if f.name != "id"
+        ]
     return {
         "history_id": record.history_id,
         "date": record.history_date,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import factory
 import pytest
@@ -188,3 +189,57 @@ def assert_error(response, status_code: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+TRAINED_FIELDS = (
+    "kind",
+    "model_type",
+    "signals",
+    "thresholds",
+    "metrics",
+    "report",
+    "artifact_path",
+    "artifact_sha256",
+    "validation_passed",
+    "outcome_definition",
+    "trained_on",
+)
+
+
+@pytest.fixture(scope="session")
+def trained_model_fields(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Train one small model for the whole session (on demo data, rolled back) and keep its artifact."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from leadscoring.demo.loader import demo_load
+    from scoring import services
+
+    artifacts = tmp_path_factory.mktemp("models")
+    with django_db_blocker.unblock(), override_settings(MODEL_ARTIFACT_DIR=artifacts), transaction.atomic():
+        demo_load(leads=400, seed=7)
+        model = services.model_create(
+            program=selectors.program_default(), name="session", model_type="logistic_regression"
+        )
+        model = services.model_train(model=model)
+        fields = {name: getattr(model, name) for name in TRAINED_FIELDS}
+        transaction.set_rollback(True)
+    return fields
+
+
+@pytest.fixture
+def live_model(db, trained_model_fields, settings):
+    """A live version backed by the session's artifact."""
+    from scoring.models import ScoringModel
+
+    settings.MODEL_ARTIFACT_DIR = Path(trained_model_fields["artifact_path"]).parent
+    now = timezone.now()
+    return ScoringModel.objects.create(
+        program=selectors.program_default(),
+        name="live",
+        version=ScoringModel.objects.count() + 1,
+        status=ScoringModel.Status.LIVE,
+        trained_at=now,
+        deployed_at=now,
+        **trained_model_fields,
+    )
