@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from ..models import ActivityEvent, Lead
 from .cleaning import (
     ENTITY_SPECS,
     CleanRow,
@@ -162,6 +163,7 @@ def file_import(
         warnings=list(cleaner.warnings),
     )
     upsert = _Upsert(spec=spec, result=result, change_reason=f"import {path.name}"[:100])
+    began = timezone.now()
     with transaction.atomic():
         while chunk := list(itertools.islice(table.rows, CHUNK_ROWS)):
             rows = [cleaner.clean(number, cells) for number, cells in chunk]
@@ -170,11 +172,27 @@ def file_import(
             upsert.chunk(rows)
         if dry_run:
             transaction.set_rollback(True)
+        elif entity in ("lead", "event") and (result.created or result.updated):
+            _rescore_touched_leads(entity=entity, since=began)
     result.rejected_rows.sort(key=lambda row: row.number)
     if errors_path and result.rejected_rows:
         result.errors_path = errors_csv_write(result=result, path=Path(errors_path))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _rescore_touched_leads(*, entity: str, since) -> None:
+    """New and changed leads (or leads with new events) are rescored in a batch job after the commit."""
+    from scoring.services import leads_batch_score_start
+
+    if entity == "lead":
+        lead_ids = list(Lead.history.filter(history_date__gte=since).values_list("id", flat=True).distinct())
+    else:
+        lead_ids = list(
+            ActivityEvent.objects.filter(created_at__gte=since).values_list("lead_id", flat=True).distinct()
+        )
+    if lead_ids:
+        transaction.on_commit(lambda: leads_batch_score_start(lead_ids=lead_ids, trigger="created"))
 
 
 def leads_import(**kwargs) -> ImportResult:

@@ -25,7 +25,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Groups created: {', '.join(result.groups_created)}")
 
         program = selectors.program_default()
-        model = services.model_bootstrap(program=program)
+        try:
+            model = services.model_bootstrap(program=program)
+        except ValueError as exc:
+            # Too little closed history is a state to report, not a crash: ops staff train later.
+            model = None
+            self.stdout.write(self.style.WARNING(f"No first model yet: {exc}"))
         live = selectors.model_live(program=program)
         if model is not None:
             metrics = model.metrics or {}
