@@ -30,7 +30,9 @@ class LeakageFlag:
     reason: str
     single_column_auc: float | None = None
     pure_share: float | None = None
-    source: str = "data"  # "data" (screened) or "mapping" (marked post_outcome by ops staff)
+    source: str = (
+        "data"  # "data" (screened), "mapping" (marked post_outcome by ops staff) or "mapping and data"
+    )
     kept: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -240,8 +242,15 @@ def audit_data(
                     kept=column in keep_leaky,
                 )
             )
-    screened = [c for c in features.columns if c not in post_outcome]
-    for flag in screen_leakage(features[screened], y):
+    # Columns the mapping already marks are screened too: the report should show when the data confirms it.
+    marked = {flag.column: flag for flag in leakage}
+    for flag in screen_leakage(features, y):
+        if flag.column in marked:
+            known = marked[flag.column]
+            known.source = "mapping and data"
+            known.reason = f"{known.reason}; the data agrees: {flag.reason}"
+            known.single_column_auc, known.pure_share = flag.single_column_auc, flag.pure_share
+            continue
         flag.kept = flag.column in keep_leaky
         leakage.append(flag)
     for flag in leakage:

@@ -311,7 +311,7 @@ def build_model(
             "model": kind,
             "learner": chosen,
             "leakage_flagged": audit.leakage_flagged,
-            "leakage_screened": [f.column for f in audit.leakage if f.source == "data"],
+            "leakage_screened": [f.column for f in audit.leakage if "data" in f.source],
             "n_train": len(y_train),
             "n_test": len(y_test),
             "n_closed": int(y_closed.size),

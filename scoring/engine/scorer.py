@@ -57,16 +57,25 @@ class ScoreBatch:
     def __len__(self) -> int:
         return len(self.score)
 
+    def _row_values(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        # Row access through pandas costs ~100 us a call; words for a whole batch need plain arrays.
+        if getattr(self, "_values", None) is None:
+            self._values = self.features.to_numpy(dtype=object)
+            self._missing = self.features.isna().to_numpy()
+            self._position = {c: j for j, c in enumerate(self.features.columns)}
+        return self._values, self._missing, self._position
+
     def top_factors(self, i: int) -> list[dict[str, Any]]:
-        """The factors that pushed lead i up, then down: [{label, points, signal}], in plain words."""
+        """The factors that pushed lead i up, then down: [{signal, label, points}], in plain words."""
         if self.contributions is None:
             return []
+        values, _, position = self._row_values()
         factors = []
         for j in [*self.up[i], *self.down[i]]:
             if j < 0:
                 continue
             signal = self.signals[j]
-            value = self.features.iloc[i][signal] if signal in self.features.columns else np.nan
+            value = values[i, position[signal]] if signal in position else np.nan
             factors.append(
                 {
                     "signal": signal,
@@ -88,10 +97,10 @@ class ScoreBatch:
 
     def missing_signals(self, i: int) -> list[dict[str, Any]]:
         """Signals lead i lacks, with how far each could move the score: [{signal, label, down, up}]."""
-        row = self.features.iloc[i]
+        _, missing_mask, position = self._row_values()
         missing = []
         for signal in self.model_signals:
-            if signal in row.index and pd.isna(row[signal]):
+            if signal in position and missing_mask[i, position[signal]]:
                 down, up = self.missing_ranges.get(signal, (0.0, 0.0))
                 missing.append(
                     {
@@ -103,11 +112,12 @@ class ScoreBatch:
                 )
         return missing
 
-    def explanation(self, i: int) -> str:
+    def explanation(self, i: int, factors: list[dict[str, Any]] | None = None) -> str:
         """One line for a rep: the top reasons, or why the engine abstains."""
         if self.abstain[i]:
             return f"{INSUFFICIENT}: only {int(self.support[i])} similar closed deals in the history"
-        return "; ".join(f"{f['label']}: {f['points']:+.0f}" for f in self.top_factors(i)) or "average lead"
+        factors = self.top_factors(i) if factors is None else factors
+        return "; ".join(f"{f['label']}: {f['points']:+.0f}" for f in factors) or "average lead"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per lead: score, probability, tier, confidence, evidence, subtotals (dict), top_factors
@@ -124,9 +134,10 @@ class ScoreBatch:
         )
         rounded = self.subtotals.round(2)
         frame["subtotals"] = rounded.to_dict(orient="records")
-        frame["top_factors"] = [self.top_factors(i) for i in range(len(self))]
+        factors = [self.top_factors(i) for i in range(len(self))]
+        frame["top_factors"] = factors
         frame["missing_signals"] = [self.missing_signals(i) for i in range(len(self))]
-        frame["explanation"] = [self.explanation(i) for i in range(len(self))]
+        frame["explanation"] = [self.explanation(i, factors[i]) for i in range(len(self))]
         for dimension in rounded.columns:
             frame[f"subtotal_{dimension}"] = rounded[dimension].to_numpy()
         return frame

@@ -13,7 +13,7 @@ from .engine_fixtures import prepared
 from .scorer_fixtures import scorer_of
 
 
-@pytest.mark.parametrize("kind", ["points", "logistic_regression", "gradient_boosting", "hybrid"])
+@pytest.mark.parametrize("kind", ["points", "logistic_regression", "random_forest", "hybrid"])
 def test_contributions_sum_to_the_score(kind):
     raw, _, _, _ = prepared()
     batch = scorer_of(kind).score(raw.head(200))
@@ -77,7 +77,7 @@ def test_factors_in_plain_words_with_points():
 def test_missing_signals_say_how_far_they_could_move_the_score():
     raw, _, _, _ = prepared()
     lead = raw.head(1).assign(role="Select", company_size=np.nan)
-    missing = scorer_of("gradient_boosting").score(lead).missing_signals(0)
+    missing = scorer_of("random_forest").score(lead).missing_signals(0)
     assert {m["signal"] for m in missing} == {"role", "company_size"}
     role = next(m for m in missing if m["signal"] == "role")
     assert role["down"] <= 0 <= role["up"] and role["up"] - role["down"] > 0

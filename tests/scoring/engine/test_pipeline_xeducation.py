@@ -63,6 +63,10 @@ def test_post_outcome_columns_are_left_out_and_recorded(built):
     assert set(mapping["post_outcome"]) <= set(built.metrics["leakage_flagged"])
     assert not set(mapping["post_outcome"]) & set(built.scorer.signals)
     assert "Tags" in built.audit.excluded
+    # The data confirms the mapping for Tags, and the audit says so.
+    assert "Tags" in built.metrics["leakage_screened"]
+    tags = next(flag for flag in built.audit.leakage if flag.column == "Tags")
+    assert tags.source == "mapping and data" and "the data agrees" in tags.reason
 
 
 def test_metrics_hold_every_required_key(built):

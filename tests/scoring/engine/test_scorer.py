@@ -25,7 +25,7 @@ def test_one_lead_is_a_batch_of_one(kind):
 
 def test_scorer_survives_joblib_and_scores_the_same():
     raw, _, y, _ = prepared()
-    scorer = scorer_of("gradient_boosting")
+    scorer = scorer_of("random_forest")
     scorer.cutoffs = tier_cutoffs(scorer.score(raw).score, y)
     buffer = io.BytesIO()
     joblib.dump(scorer, buffer, compress=3)
