@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -305,8 +305,20 @@ class EventsApi(ApiView):
         description="Idempotent on (source, external_id): a re-sent event answers `created: false` and changes "
         "nothing. One event: 201 when new, 200 when a duplicate, 400 when invalid. A list: 200 with a result "
         "per item; a bad item never fails the others. More than 1,000 items: 413. The lead is rescored.",
-        request=s.EventIn,
-        responses={200: s.EventBulkOut, 201: s.EventOut},
+        request=PolymorphicProxySerializer(
+            component_name="EventOrEvents",
+            serializers=[s.EventIn, s.EventIn(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="EventDuplicateOrBulkResult",
+                serializers=[s.EventOut, s.EventBulkOut],
+                resource_type_field_name=None,
+            ),
+            201: s.EventOut,
+        },
         examples=[
             example(
                 "A pricing page view",
