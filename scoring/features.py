@@ -11,6 +11,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from django.db import connection
 from django.utils import timezone
 
 from leadscoring.models import ActivityEvent, Lead
@@ -53,13 +54,33 @@ def _lead_rows(lead_ids: Sequence[int], signals: list[Signal]) -> pd.DataFrame:
 
 
 def _event_rows(lead_ids: Sequence[int], kinds: set[str]) -> pd.DataFrame:
-    rows = []
-    for chunk in _chunks(lead_ids):
-        qs = ActivityEvent.objects.filter(lead_id__in=chunk)
-        if kinds:
-            qs = qs.filter(kind__in=kinds)
-        rows.extend(qs.values_list("lead_id", "kind", "occurred_at"))
-    return pd.DataFrame.from_records(rows, columns=["lead_id", "kind", "occurred_at"])
+    # Raw SQL returning epoch seconds as floats: building a datetime object per event was most of the
+    # cost of a feature frame (the ORM path ran at about 1,000 leads/s).
+    table = ActivityEvent._meta.db_table
+    if connection.vendor == "postgresql":
+        epoch = "date_part('epoch', occurred_at)"
+        lead_filter, params = "lead_id = ANY(%s)", lambda chunk: [list(chunk)]
+    else:
+        epoch = "(julianday(occurred_at) - 2440587.5) * 86400.0"
+        lead_filter, params = None, None
+    kind_list = sorted(kinds)
+    frames = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(lead_ids):
+            if lead_filter:
+                where, args = lead_filter, params(chunk)
+            else:
+                where, args = f"lead_id IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
+            if kind_list:
+                where += f" AND kind IN ({', '.join(['%s'] * len(kind_list))})"
+                args += kind_list
+            cursor.execute(f"SELECT lead_id, kind, {epoch} FROM {table} WHERE {where}", args)
+            frames.append(pd.DataFrame(cursor.fetchall(), columns=["lead_id", "kind", "epoch"]))
+    events = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["lead_id", "kind", "epoch"])
+    )
+    occurred = pd.to_datetime(events["epoch"].astype(float), unit="s", utc=True)
+    return pd.DataFrame({"lead_id": events["lead_id"], "kind": events["kind"], "occurred_at": occurred})
 
 
 def _transform(values: pd.Series, signal: Signal) -> pd.Series:

@@ -28,6 +28,7 @@ from ..models import (
     Trend,
 )
 from .artifacts import artifact_load
+from .bulk_write import lead_scores_upsert, snapshots_write
 
 logger = logging.getLogger(__name__)
 
@@ -144,67 +145,52 @@ def _score_chunk(
         earlier = _scores_at_window_start(
             locked, program, now - timedelta(days=settings_row.trend_window_days)
         )
+        # Whole columns at once: per-row pandas access cost more than the scoring itself.
+        inputs = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        probability = scored["probability"].to_numpy(dtype=float) if "probability" in scored else None
+        confidence = scored["confidence"].to_numpy(dtype=float) if "confidence" in scored else None
+        subtotals = scored["subtotals"].tolist() if "subtotals" in scored else [{}] * len(locked)
+        factors = scored["top_factors"].tolist() if "top_factors" in scored else [[]] * len(locked)
+        missing = scored["missing_signals"].tolist() if "missing_signals" in scored else [[]] * len(locked)
+        actor_id = getattr(actor, "pk", None)
         snapshots, rows = [], []
         for position, lead_id in enumerate(locked):
-            item = scored.iloc[position]
-            score = float(item["score"])
+            score = round(float(scores[position]), 2)
             tier = str(tier_names[position])
             prior = current.get(lead_id)
-            inputs = {key: _clean(value) for key, value in frame.iloc[position].items()}
             fields = {
-                "model": model,
-                "score": round(score, 2),
+                "lead_id": lead_id,
+                "program_id": program.pk,
+                "model_id": model.pk,
+                "score": score,
                 "tier": tier,
-                "probability": _clean(item.get("probability")),
-                "confidence": _clean(item.get("confidence")),
-                "subtotals": {k: _clean(v) for k, v in (item.get("subtotals") or {}).items()},
-                "top_factors": list(item.get("top_factors") or []),
-                "missing_signals": list(item.get("missing_signals") or []),
+                "probability": _clean(probability[position]) if probability is not None else None,
+                "confidence": _clean(confidence[position]) if confidence is not None else None,
+                "subtotals": {k: _clean(v) for k, v in (subtotals[position] or {}).items()},
+                "top_factors": list(factors[position] or []),
+                "missing_signals": list(missing[position] or []),
             }
             snapshots.append(
-                ScoreSnapshot(
-                    lead_id=lead_id,
-                    program=program,
-                    previous_tier=prior.tier if prior else "",
-                    inputs=inputs,
-                    trigger=trigger,
-                    reason=reason,
-                    actor=actor,
-                    created_at=now,
+                {
                     **fields,
-                )
+                    "previous_tier": prior.tier if prior else "",
+                    "inputs": inputs[position],
+                    "trigger": trigger,
+                    "reason": reason,
+                    "actor_id": actor_id,
+                    "created_at": now,
+                }
             )
-            tier_since = prior.tier_since if prior and prior.tier == tier else now
             rows.append(
-                LeadScore(
-                    lead_id=lead_id,
-                    program=program,
-                    scored_at=now,
-                    tier_since=tier_since,
-                    trend=_trend(score, earlier.get(lead_id), settings_row.trend_band),
+                {
                     **fields,
-                )
+                    "scored_at": now,
+                    "tier_since": prior.tier_since if prior and prior.tier == tier else now,
+                    "trend": _trend(score, earlier.get(lead_id), settings_row.trend_band),
+                }
             )
-        ScoreSnapshot.objects.bulk_create(snapshots, batch_size=1000)
-        LeadScore.objects.bulk_create(
-            rows,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["lead", "program"],
-            update_fields=[
-                "model",
-                "score",
-                "tier",
-                "probability",
-                "confidence",
-                "subtotals",
-                "top_factors",
-                "missing_signals",
-                "trend",
-                "scored_at",
-                "tier_since",
-            ],
-        )
+        snapshots_write(snapshots)
+        lead_scores_upsert(rows)
         accounts_rollup(
             account_ids=list(
                 Lead.objects.filter(id__in=locked, account__isnull=False).values_list("account_id", flat=True)

@@ -1,0 +1,159 @@
+"""Batch rescoring throughput against the database's own bulk-write rate, and event-to-snapshot latency.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/rescore.py --leads 100000
+
+Loads the demo when the database has fewer leads than asked, makes sure a model is live, rescores every
+lead (in-process, or fanned out over --workers real Celery workers when CELERY_BROKER_URL is set), then
+COPYs the same snapshot rows into the same table (PostgreSQL) as the baseline. Prints one JSON object last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="real Celery workers (needs CELERY_BROKER_URL)"
+    )
+    parser.add_argument("--events", type=int, default=200, help="single events timed end to end")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from leadscoring import services as crm
+    from leadscoring.demo.loader import demo_load
+    from leadscoring.models import Lead
+    from scoring import selectors, services
+    from scoring.models import Job, ScoreSnapshot
+
+    if Lead.objects.count() < args.leads:
+        demo_load(leads=args.leads, seed=0, flush=True)
+    program = selectors.program_default()
+    services.model_bootstrap(program=program)
+    model = selectors.model_live(program=program)
+    lead_ids = list(Lead.objects.order_by("id").values_list("id", flat=True)[: args.leads])
+    before = ScoreSnapshot.objects.count()
+
+    workers = []
+    started = time.perf_counter()
+    if args.workers and os.environ.get("CELERY_BROKER_URL"):
+        for n in range(args.workers):
+            workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "config",
+                        "worker",
+                        "--concurrency=1",
+                        "-n",
+                        f"bench{n}@%h",
+                        "--loglevel=WARNING",
+                        "--without-gossip",
+                        "--without-mingle",
+                    ],
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        time.sleep(5)
+        started = time.perf_counter()
+        with transaction.atomic():
+            job = services.leads_batch_score_start(lead_ids=lead_ids)
+        while job.status not in (Job.Status.SUCCEEDED, Job.Status.FAILED):
+            time.sleep(0.5)
+            job.refresh_from_db()
+        for worker in workers:
+            worker.terminate()
+    else:
+        services.leads_rescore(lead_ids=lead_ids, trigger="batch")
+    seconds = time.perf_counter() - started
+    snapshots = ScoreSnapshot.objects.count() - before
+
+    copy_rows_per_s = None
+    if connection.vendor == "postgresql":
+        columns = [f.column for f in ScoreSnapshot._meta.concrete_fields if f.column != "id"]
+        names = ", ".join(columns)
+        with connection.cursor() as cursor:
+            buffer = io.BytesIO()
+            last = ScoreSnapshot.objects.order_by("-id").values_list("id", flat=True)[snapshots - 1]
+            with cursor.cursor.copy(
+                f"COPY (SELECT {names} FROM scoring_scoresnapshot WHERE id >= {last}) TO STDOUT"
+            ) as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+        payload = buffer.getvalue()
+        top_before_copy = ScoreSnapshot.objects.order_by("-id").values_list("id", flat=True).first()
+        copy_started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY scoring_scoresnapshot ({names}) FROM STDIN") as copy:
+                copy.write(payload)
+        copy_seconds = time.perf_counter() - copy_started
+        copy_rows_per_s = snapshots / copy_seconds
+        # The baseline's rows are copies of real decisions: remove them so the audit trail stays true.
+        ScoreSnapshot.objects.filter(id__gt=top_before_copy).delete()
+
+    latencies = []
+    leads = list(Lead.objects.order_by("?").values_list("id", flat=True)[: args.events])
+    from django.utils import timezone
+
+    for n, lead_id in enumerate(leads):
+        lead = Lead.objects.get(pk=lead_id)
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            crm.event_record(
+                lead=lead,
+                kind="pricing_page",
+                occurred_at=timezone.now(),
+                source="bench",
+                external_id=f"bench-{time.time_ns()}-{n}",
+            )
+        latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+
+    def pct(q):
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1) if latencies else None
+
+    print(
+        json.dumps(
+            {
+                "db": connection.vendor,
+                "model": f"v{model.version} {model.metrics.get('model')}",
+                "leads": len(lead_ids),
+                "snapshots": snapshots,
+                "seconds": round(seconds, 2),
+                "leads_per_s": round(len(lead_ids) / seconds, 1),
+                "workers": args.workers or 1,
+                "copy_rows_per_s": round(copy_rows_per_s, 1) if copy_rows_per_s else None,
+                "ratio_to_copy": round(len(lead_ids) / seconds / copy_rows_per_s, 3)
+                if copy_rows_per_s
+                else None,
+                "event_to_snapshot_p50_ms": pct(0.50),
+                "event_to_snapshot_p95_ms": pct(0.95),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
