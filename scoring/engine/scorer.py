@@ -339,6 +339,10 @@ class Scorer:
                 if members:
                     subtotals[dimension] = np.clip(contribution[:, members], 0, None).sum(axis=1)
             subtotals["negative"] = np.clip(contribution, None, 0).sum(axis=1)
+            # A signal ops staff filed under "negative" (or an unknown dimension) still adds up somewhere.
+            others = [j for j, c in enumerate(self.signals) if self.dimensions.get(c) not in DIMENSIONS[:-1]]
+            if others:
+                subtotals["negative"] += np.clip(contribution[:, others], 0, None).sum(axis=1)
             if guardrail_points is not None:
                 subtotals["negative"] += guardrail_points
             up, down = explain.top_indices(contribution, self.top_n)

@@ -107,3 +107,39 @@ def test_the_engine_imports_nothing_from_django():
     assert len(sources) >= 10
     for source in sources:
         assert not re.search(r"^\s*(import|from)\s+django\b", source.read_text(), re.M), source.name
+
+
+def test_build_model_on_a_crm_shaped_history_with_a_time_split():
+    # The shape the Django side sends: an integer outcome, a close-date column, event counts, labels and
+    # dimensions per signal, admin-style guardrails.
+    import numpy as np
+    import pandas as pd
+
+    from scoring.engine.pipeline import build_model
+
+    history = synthetic_history(400, seed=21)
+    history = history.assign(
+        won=(history["won"] == "yes").astype(int),
+        as_of=pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(np.arange(400), unit="D"),
+    ).set_index("lead_id")
+    result = build_model(
+        history,
+        outcome="won",
+        won=1,
+        date_column="as_of",
+        model="logistic_regression",
+        split="time",
+        holdout=0.25,
+        n_boot=20,
+        dimensions={"role": "negative", "pricing_visits": "intent"},
+        labels={"pricing_visits": "Pricing page visits"},
+        guardrails={"disqualify": {"role": "student"}},
+        score_frame=history.drop(columns=["won", "as_of"]).head(5),
+    )
+    assert result.metrics["model"] == "hybrid" and result.metrics["n_test"] == 100
+    batch = result.scorer.score(history.head(50))
+    np.testing.assert_allclose(
+        batch.base_score + batch.subtotals.sum(axis=1).to_numpy(), batch.score, atol=1e-6
+    )
+    assert (batch.score[(history.head(50)["role"] == "student").to_numpy()] == 0).all()
+    assert len(result.scored) == 5 and result.cutoffs.to_dict()["hot"] >= result.cutoffs.to_dict()["warm"]

@@ -90,3 +90,12 @@ def test_abstains_without_similar_closed_history():
     assert batch.abstain[0] and batch.support[0] < 10
     assert batch.explanation(0).startswith("insufficient evidence")
     assert batch.to_frame()["evidence"].iloc[0] == "insufficient evidence"
+
+
+def test_confidence_grows_with_similar_history_and_is_low_on_a_small_history():
+    from scoring.engine.explain import confidence_from_support
+
+    support = np.array([0, 30, 200])
+    # support / (support + 30): 0, 0.5, 0.87; halved when the whole history has fewer than 200 closed deals.
+    np.testing.assert_allclose(confidence_from_support(support, n_closed=5000), [0.0, 0.5, 0.87], atol=1e-3)
+    np.testing.assert_allclose(confidence_from_support(support, n_closed=150), [0.0, 0.25, 0.435], atol=1e-3)
