@@ -21,7 +21,7 @@ from .scoring import (
     lead_score_inline,
     leads_rescore,
 )
-from .training import TrainingRefused, model_create, model_train, model_train_start
+from .training import TrainingRefused, model_create, model_train, model_train_start, model_update
 
 __all__ = [
     "DeployRefused",
@@ -48,6 +48,7 @@ __all__ = [
     "model_rollback",
     "model_train",
     "model_train_start",
+    "model_update",
     "scoring_settings_update",
     "signal_create",
     "signal_update",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pandas as pd
 from django.db import transaction
@@ -186,6 +185,29 @@ def model_train_start(*, model: ScoringModel, actor=None) -> Job:
     return job
 
 
-def next_recalibration(model: ScoringModel) -> str:
-    base = model.trained_at or timezone.now()
-    return (base + timedelta(days=90)).date().isoformat()
+EDITABLE_FIELDS = {"name", "kind", "model_type", "training_options", "guardrails"}
+
+
+def model_update(*, model: ScoringModel, actor=None, **fields) -> ScoringModel:
+    """Edit a version's settings; what it learned is fixed once trained, so only its name changes then."""
+    from django.core.exceptions import ValidationError
+
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["this field cannot be edited"] for name in sorted(unknown)})
+    trained = model.status not in (ScoringModel.Status.DRAFT, ScoringModel.Status.FAILED)
+    frozen = {name for name in fields if name != "name" and getattr(model, name) != fields[name]}
+    if trained and frozen:
+        raise ValidationError(
+            {
+                name: ["a trained version cannot change how it was trained; create a new version"]
+                for name in frozen
+            }
+        )
+    for name, value in fields.items():
+        setattr(model, name, value)
+    model.full_clean(exclude=["version"])
+    if actor is not None:
+        model._history_user = actor
+    model.save()
+    return model

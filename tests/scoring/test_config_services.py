@@ -124,3 +124,15 @@ def test_feedback_is_recorded_with_its_author(ops):
     assert feedback.history.first().history_user == ops
     with pytest.raises(ValidationError):
         services.lead_feedback_record(lead=lead, user=ops, verdict="maybe")
+
+
+def test_a_trained_version_keeps_how_it_was_trained(ops):
+    model = services.model_create(program=selectors.program_default(), name="draft", actor=ops)
+    services.model_update(model=model, actor=ops, model_type="random_forest", name="forest")
+    model.status = ScoringModel.Status.VALIDATED
+    model.save()
+    with pytest.raises(ValidationError) as refused:
+        services.model_update(model=model, actor=ops, model_type="neural_network")
+    assert "model_type" in refused.value.message_dict
+    services.model_update(model=model, actor=ops, name="forest, renamed")
+    assert ScoringModel.objects.get(pk=model.pk).name == "forest, renamed"
