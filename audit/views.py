@@ -119,7 +119,9 @@ def audit_page(request: HttpRequest) -> HttpResponse:
 
         lo, hi = _bounds(start, end)
         decisions = decisions.filter(created_at__gte=lo, created_at__lt=hi)
-    page = Paginator(decisions.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Newest first in the order decisions were recorded: the log is append-only, and the primary key's
+    # index serves this order at any size (created_at has no index of its own).
+    page = Paginator(decisions.order_by("-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     # The live version's reports first: they describe the scores being given now.
     latest = (
         ScoringModel.objects.filter(program=program, trained_at__isnull=False)

@@ -191,3 +191,12 @@ def make_lead(
         external_id=f"E{n}",
     )
     return lead
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
