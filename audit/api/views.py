@@ -44,6 +44,27 @@ HISTORY_MODELS = {
 }
 
 
+DECISION = {
+    "id": 901,
+    "created_at": "2026-03-01T09:30:00Z",
+    "score": 81.5,
+    "tier": "Hot",
+    "previous_tier": "Warm",
+    "probability": 0.42,
+    "confidence": 0.8,
+    "trigger": "event",
+    "reason": "",
+    "model_version": 3,
+    "subtotals": {"firmographic": 30.0, "intent": 35.0},
+    "top_factors": [
+        {"signal": "pricing_views_7d", "label": "Pricing page views (7 days) is 3", "points": 18.0}
+    ],
+    "missing_signals": [{"signal": "budget", "label": "Budget", "down": -3.8, "up": 5.1}],
+    "inputs": {"pricing_views_7d": 3},
+    "actor": None,
+}
+
+
 class DecisionsQuery(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
@@ -96,6 +117,7 @@ class LeadDecisionsApi(ApiView):
         description="Each decision carries its inputs, subtotals, factors, trigger and model version.",
         parameters=[DecisionsQuery],
         responses={200: SnapshotDetailOut(many=True)},
+        examples=[example("Decisions", {"count": 1, "next": None, "previous": None, "results": [DECISION]})],
     )
     def get(self, request, pk: int):
         query = DecisionsQuery(data=request.query_params)
@@ -183,6 +205,26 @@ class ConfigHistoryApi(ApiView):
         description="`object_type` is one of: " + ", ".join(HISTORY_MODELS) + ".",
         parameters=[OpenApiParameter("object_type", str, OpenApiParameter.PATH, enum=list(HISTORY_MODELS))],
         responses={200: HistoryRecordOut(many=True)},
+        examples=[
+            example(
+                "A threshold raised",
+                {
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "history_id": 77,
+                            "date": "2026-03-01T09:30:00Z",
+                            "type": "changed",
+                            "user": "olivia-ops",
+                            "reason": None,
+                            "changes": [{"field": "lower_bound", "old": 75.0, "new": 80.0}],
+                        }
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request, object_type: str, pk: int):
         model = HISTORY_MODELS.get(object_type)

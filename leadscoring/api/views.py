@@ -65,6 +65,76 @@ LEAD_PLAIN_FIELDS = (
     "updated_at",
 )
 
+LEAD_DETAIL_EXAMPLE = {
+    "id": 42,
+    "external_id": "CRM-0042",
+    "source_system": "crm",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.com",
+    "phone": "",
+    "title": "VP Engineering",
+    "seniority": "vp",
+    "department": "Engineering",
+    "source": "webinar",
+    "country": "UK",
+    "status": "new",
+    "owner": {"id": 3, "username": "sam"},
+    "account": {
+        "id": 7,
+        "name": "Analytical Engines Ltd",
+        "domain": "engines.example",
+        "industry": "Software",
+        "employee_count": 250,
+        "country": "UK",
+    },
+    "attributes": {"utm_campaign": "spring"},
+    "created_at": "2026-02-20T10:00:00Z",
+    "updated_at": "2026-03-01T09:29:58Z",
+    "score": {
+        "program": "lead-score",
+        "score": 81.5,
+        "tier": "Hot",
+        "model_score": 81.5,
+        "model_tier": "Hot",
+        "probability": 0.42,
+        "confidence": 0.8,
+        "subtotals": {
+            "firmographic": 30.0,
+            "behavioral": 10.0,
+            "engagement": 6.5,
+            "intent": 35.0,
+            "negative": 0.0,
+        },
+        "top_factors": [
+            {"signal": "demo_requests_90d", "label": "Demo requests (90 days) is 1", "points": 14.2}
+        ],
+        "missing_signals": [{"signal": "budget", "label": "Budget", "down": -3.8, "up": 5.1}],
+        "trend": "rising",
+        "scored_at": "2026-03-01T09:30:00Z",
+        "tier_since": "2026-03-01T09:30:00Z",
+        "model_version": 3,
+        "override": None,
+    },
+    "recommended_action": "Call now: respond within 1 business hour",
+    "sla": {"hours": 1, "due_at": "2026-03-01T10:30:00Z", "breached": False},
+    "trend": "rising",
+    "history": [
+        {
+            "id": 901,
+            "created_at": "2026-03-01T09:30:00Z",
+            "score": 81.5,
+            "tier": "Hot",
+            "previous_tier": "Warm",
+            "probability": 0.42,
+            "confidence": 0.8,
+            "trigger": "event",
+            "reason": "",
+            "model_version": 3,
+        }
+    ],
+}
+
 PROGRAM_PARAM = OpenApiParameter("program", str, description="Program slug; the default program if absent.")
 
 
@@ -263,6 +333,7 @@ class LeadDetailApi(ApiView):
             ),
         ],
         responses={200: s.LeadDetailOut},
+        examples=[example("A Hot lead", LEAD_DETAIL_EXAMPLE)],
     )
     def get(self, request, pk: int):
         query = s.LeadDetailQuery(data=request.query_params)
@@ -280,7 +351,19 @@ class LeadDetailApi(ApiView):
         summary="Update a lead's fields",
         request=s.LeadFieldsIn,
         responses={200: s.LeadWriteOut},
-        examples=[example("Qualify a lead", {"status": "qualified", "timeline_days": 30}, request=True)],
+        examples=[
+            example(
+                "Updated",
+                {
+                    "id": 42,
+                    "external_id": "CRM-0042",
+                    "source_system": "crm",
+                    "created": False,
+                    "url": "/api/v1/leadscoring/leads/42",
+                },
+            ),
+            example("Qualify a lead", {"status": "qualified", "timeline_days": 30}, request=True),
+        ],
     )
     def patch(self, request, pk: int):
         lead = self._lead(request, pk)

@@ -32,6 +32,7 @@ from scoring.models import (
     TierDefinition,
 )
 
+from . import examples as ex
 from . import serializers as s
 
 
@@ -165,6 +166,8 @@ class BatchScoreApi(ApiView):
         request=s.BatchScoreIn,
         responses={200: s.BatchScoreOut, 202: s.JobAcceptedOut},
         examples=[
+            ex.BATCH_EXAMPLE,
+            ex.JOB_ACCEPTED_EXAMPLE,
             example("Stored leads", {"lead_ids": [42, 43, 44]}, request=True),
             example(
                 "Inline leads", {"leads": [{"industry": "Software"}, {"employee_count": 12}]}, request=True
@@ -283,6 +286,7 @@ class JobDetailApi(ApiView):
         operation_id="jobs_retrieve",
         summary="A long operation's status and progress",
         responses={200: s.JobOut},
+        examples=[ex.JOB_EXAMPLE],
     )
     def get(self, request, pk: int):
         job = get_object_or_404(Job, pk=pk)
@@ -308,6 +312,7 @@ class ModelListApi(ApiView):
             OpenApiParameter("status", str, enum=[c for c, _ in ScoringModel.Status.choices]),
         ],
         responses={200: s.ModelOut(many=True)},
+        examples=[ex.MODEL_LIST_EXAMPLE],
     )
     def get(self, request):
         program = program_from_query(request)
@@ -329,6 +334,7 @@ class ModelListApi(ApiView):
         request=s.ModelCreateIn,
         responses={201: s.ModelDetailOut},
         examples=[
+            ex.MODEL_EXAMPLE,
             example(
                 "Gradient boosting, split by time",
                 {
@@ -338,7 +344,7 @@ class ModelListApi(ApiView):
                     "training_options": {"split": "time", "holdout": 0.3, "seed": 42},
                 },
                 request=True,
-            )
+            ),
         ],
     )
     def post(self, request):
@@ -359,7 +365,10 @@ class ModelDetailApi(ApiView):
     write_roles = WRITERS_CONFIG
 
     @extend_schema(
-        operation_id="models_retrieve", summary="One model version", responses={200: s.ModelDetailOut}
+        operation_id="models_retrieve",
+        summary="One model version",
+        responses={200: s.ModelDetailOut},
+        examples=[ex.MODEL_EXAMPLE],
     )
     def get(self, request, pk: int):
         return Response(s.ModelDetailOut(_model(pk)).data)
@@ -371,7 +380,8 @@ class ModelDetailApi(ApiView):
         request=s.ModelUpdateIn,
         responses={200: s.ModelDetailOut, 501: OpenApiResponse(description="Not available yet.")},
         examples=[
-            example("Guardrails", {"guardrails": {"disqualify": {"unsubscribed": True}}}, request=True)
+            ex.MODEL_EXAMPLE,
+            example("Guardrails", {"guardrails": {"disqualify": {"unsubscribed": True}}}, request=True),
         ],
     )
     def put(self, request, pk: int):
@@ -394,6 +404,7 @@ class ModelTrainApi(ApiView):
         summary="Train this version (202 with a job URL)",
         request=None,
         responses={202: s.JobAcceptedOut},
+        examples=[ex.JOB_ACCEPTED_EXAMPLE],
     )
     def post(self, request, pk: int):
         model = _model(pk)
@@ -419,7 +430,7 @@ class ModelDeployApi(ApiView):
         description="A version that failed its validation gates needs `override_reason` (else 409).",
         request=s.DeployIn,
         responses={200: s.ModelDetailOut},
-        examples=[example("Deploy", {"override_reason": ""}, request=True)],
+        examples=[ex.MODEL_EXAMPLE, example("Deploy", {"override_reason": ""}, request=True)],
     )
     def post(self, request, pk: int):
         data = s.DeployIn(data=request.data)
@@ -443,6 +454,7 @@ class ModelRollbackApi(ApiView):
         summary="Put back the version this live version replaced; answers the version now live",
         request=None,
         responses={200: s.ModelDetailOut},
+        examples=[ex.MODEL_EXAMPLE],
     )
     def post(self, request, pk: int):
         model = _model(pk)
@@ -462,6 +474,7 @@ class ModelPerformanceApi(ApiView):
         operation_id="models_performance",
         summary="Validation figures of a version (AUC, Brier, per-tier precision and recall, lift...)",
         responses={200: s.ModelPerformanceOut},
+        examples=[ex.MODEL_PERFORMANCE_EXAMPLE],
     )
     def get(self, request, pk: int):
         model = _model(pk)
@@ -484,6 +497,7 @@ class ModelReportApi(ApiView):
         operation_id="models_report",
         summary="The version's lead-scoring-model.md report (markdown)",
         responses={200: s.ModelReportOut},
+        examples=[ex.MODEL_REPORT_EXAMPLE],
     )
     def get(self, request, pk: int):
         model = _model(pk)
@@ -525,6 +539,7 @@ class ConfigApi(ApiView):
         summary="Thresholds, SLAs, cadences and the stale rule",
         parameters=[PROGRAM_PARAM],
         responses={200: s.ConfigOut},
+        examples=[ex.CONFIG_EXAMPLE],
     )
     def get(self, request):
         return Response(s.ConfigOut(_config_body(program_from_query(request))).data)
@@ -537,6 +552,7 @@ class ConfigApi(ApiView):
         request=s.ConfigIn,
         responses={200: s.ConfigOut},
         examples=[
+            ex.CONFIG_EXAMPLE,
             example(
                 "Raise Hot, stale after 30 days",
                 {
@@ -544,7 +560,7 @@ class ConfigApi(ApiView):
                     "settings": {"stale_after_days": 30},
                 },
                 request=True,
-            )
+            ),
         ],
     )
     def put(self, request):
@@ -589,6 +605,7 @@ class FeatureListApi(ApiView):
         summary="The signals (features) a program scores with",
         parameters=[PROGRAM_PARAM, OpenApiParameter("active", bool)],
         responses={200: s.SignalSerializer(many=True)},
+        examples=[ex.SIGNAL_LIST_EXAMPLE],
     )
     def get(self, request):
         program = program_from_query(request)
@@ -611,6 +628,7 @@ class FeatureListApi(ApiView):
         request=s.SignalSerializer,
         responses={201: s.SignalSerializer},
         examples=[
+            ex.SIGNAL_EXAMPLE,
             example(
                 "Case studies read",
                 {
@@ -624,7 +642,7 @@ class FeatureListApi(ApiView):
                     "window_days": 90,
                 },
                 request=True,
-            )
+            ),
         ],
     )
     def post(self, request):
@@ -640,7 +658,10 @@ class FeatureDetailApi(ApiView):
     write_roles = WRITERS_CONFIG
 
     @extend_schema(
-        operation_id="features_retrieve", summary="One signal", responses={200: s.SignalSerializer}
+        operation_id="features_retrieve",
+        summary="One signal",
+        responses={200: s.SignalSerializer},
+        examples=[ex.SIGNAL_EXAMPLE],
     )
     def get(self, request, pk: int):
         return Response(s.SignalSerializer(get_object_or_404(Signal, pk=pk)).data)
@@ -651,7 +672,8 @@ class FeatureDetailApi(ApiView):
         request=s.SignalSerializer(partial=True),
         responses={200: s.SignalSerializer},
         examples=[
-            example("Weight and decay", {"weight": 1.5, "decay": {"half_life_days": 30}}, request=True)
+            ex.SIGNAL_EXAMPLE,
+            example("Weight and decay", {"weight": 1.5, "decay": {"half_life_days": 30}}, request=True),
         ],
     )
     def put(self, request, pk: int):
@@ -680,6 +702,7 @@ class PerformanceApi(ApiView):
         summary="Lead volume, average score, qualified share, conversion, accuracy, revenue by tier",
         parameters=[s.RangeQuery],
         responses={200: s.PerformanceOut},
+        examples=[ex.PERFORMANCE_EXAMPLE],
     )
     def get(self, request):
         query = s.RangeQuery(data=request.query_params)
@@ -706,6 +729,7 @@ class AnalyticsApi(ApiView):
         summary="Score distribution, funnel, sources, geography and trends over a date range",
         parameters=[s.AnalyticsQuery],
         responses={200: s.AnalyticsOut},
+        examples=[ex.ANALYTICS_EXAMPLE],
     )
     def get(self, request):
         query = s.AnalyticsQuery(data=request.query_params)
