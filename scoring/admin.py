@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import selectors, services
 from .comparison import models_compare
 from .models import (
     ABTest,
@@ -31,6 +31,11 @@ class ScoringProgramAdmin(SimpleHistoryAdmin):
     list_display = ("name", "slug", "is_default", "outcome_window_days", "active")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [TierInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A new program starts with the default tiers and signals, ready to edit and train.
+        services.program_seed(program=obj)
 
 
 @admin.register(Signal)
@@ -214,13 +219,69 @@ class ScoringModelAdmin(SimpleHistoryAdmin):
         return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
 
 
+class LeadScoreOverrideForm(forms.ModelForm):
+    class Meta:
+        model = LeadScore
+        fields = ("override_score", "override_tier", "override_reason", "override_expires_at")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("override_score") is None and not data.get("override_tier"):
+            return data
+        if not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", "An override needs a reason.")
+        names = [t.name for t in selectors.tiers_for(program=self.instance.program)]
+        if data.get("override_tier") and data["override_tier"] not in names:
+            self.add_error("override_tier", f"Unknown tier; one of {', '.join(names)}.")
+        score = data.get("override_score")
+        if score is not None and not 0 <= score <= 100:
+            self.add_error("override_score", "A score is between 0 and 100.")
+        return data
+
+
 @admin.register(LeadScore)
 class LeadScoreAdmin(admin.ModelAdmin):
+    form = LeadScoreOverrideForm
     list_display = ("lead", "program", "score", "tier", "probability", "trend", "scored_at", "override_tier")
     list_filter = ("program", "tier", "trend")
     search_fields = ("lead__external_id", "lead__email")
     list_select_related = ("lead", "program")
-    raw_id_fields = ("lead", "model", "override_by")
+    override_fields = ("override_score", "override_tier", "override_reason", "override_expires_at")
+    readonly_fields = (
+        "lead",
+        "program",
+        "model",
+        "score",
+        "tier",
+        "probability",
+        "confidence",
+        "subtotals",
+        "top_factors",
+        "missing_signals",
+        "trend",
+        "scored_at",
+        "tier_since",
+        "override_by",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Overrides go through the service: it validates, records who and why, and logs the decision.
+        data = {name: form.cleaned_data.get(name) for name in self.override_fields}
+        if data["override_score"] is None and not data["override_tier"]:
+            services.lead_override_clear(lead=obj.lead, actor=request.user, program=obj.program)
+            return
+        services.lead_override(
+            lead=obj.lead,
+            program=obj.program,
+            actor=request.user,
+            tier=data["override_tier"] or "",
+            score=data["override_score"],
+            reason=data["override_reason"] or "",
+            expires_at=data["override_expires_at"],
+        )
 
 
 @admin.register(AccountScore)

@@ -24,3 +24,12 @@ def require(condition: bool, reason: str) -> None:
 def x_education_csv() -> Path:
     require(X_EDUCATION_CSV.exists(), f"the X Education file is not at {X_EDUCATION_CSV}")
     return X_EDUCATION_CSV
+
+
+@pytest.fixture(autouse=True)
+def _unhashed_static_files(settings):
+    # The manifest storage needs collectstatic; tests render pages without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

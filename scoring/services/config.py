@@ -136,3 +136,33 @@ def lead_feedback_record(*, lead: Lead, user, verdict: str, reason: str = "") ->
         feedback._history_user = user
     feedback.save()
     return feedback
+
+
+def program_create(*, name: str, slug: str, actor=None, **fields) -> ScoringProgram:
+    """A new named score, seeded with the default tiers and signals for ops staff to edit."""
+    with transaction.atomic():
+        program = _save_with_history(ScoringProgram(name=name, slug=slug), actor=actor, fields=fields)
+        program_seed(program=program)
+    return program
+
+
+def program_seed(*, program: ScoringProgram) -> None:
+    """Give a program without tiers or signals the defaults (idempotent)."""
+    from ..defaults import DEFAULT_TIERS, signal_rows
+
+    if not TierDefinition.objects.filter(program=program).exists():
+        TierDefinition.objects.bulk_create(
+            TierDefinition(
+                program=program,
+                name=name,
+                rank=rank,
+                lower_bound=lower,
+                colour=colour,
+                sla_hours=sla,
+                recommended_action=action,
+                cadence_days=cadence,
+            )
+            for name, rank, lower, colour, sla, action, cadence in DEFAULT_TIERS
+        )
+    if not Signal.objects.filter(program=program).exists():
+        Signal.objects.bulk_create(Signal(**row) for row in signal_rows(program.pk))
