@@ -83,7 +83,22 @@ def _event_rows(lead_ids: Sequence[int], kinds: set[str]) -> pd.DataFrame:
     return pd.DataFrame({"lead_id": events["lead_id"], "kind": events["kind"], "occurred_at": occurred})
 
 
+def _within_rules(values: pd.Series, signal: Signal) -> pd.Series:
+    # A value outside the signal's validation rules is bad data, not evidence: score it as missing.
+    rules = signal.validation_rules or {}
+    if signal.value_type != Signal.ValueType.NUMERICAL or not ({"min", "max"} & set(rules)):
+        return values
+    numbers = pd.to_numeric(values, errors="coerce")
+    valid = pd.Series(True, index=numbers.index)
+    if rules.get("min") is not None:
+        valid &= numbers >= float(rules["min"])
+    if rules.get("max") is not None:
+        valid &= numbers <= float(rules["max"])
+    return numbers.where(valid)
+
+
 def _transform(values: pd.Series, signal: Signal) -> pd.Series:
+    values = _within_rules(values, signal)
     if signal.transformation == Signal.Transformation.LOG:
         return np.log1p(pd.to_numeric(values, errors="coerce").clip(lower=0))
     if signal.transformation == Signal.Transformation.PRESENT:

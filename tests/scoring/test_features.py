@@ -96,3 +96,19 @@ def test_lead_account_and_attribute_signals_read_their_fields():
     ]
     row = lead_signal_frame(lead_ids=[lead.pk], signals=signals).loc[lead.pk]
     assert (row["industry"], row["size"], row["seniority"], row["plan"]) == ("Software", 250, "vp", "pro")
+
+
+def test_values_outside_a_signals_rules_count_as_missing():
+    account = Account.objects.create(name="Typo Inc", employee_count=9_000_000)
+    sane = Account.objects.create(name="Acme", employee_count=120)
+    leads = [Lead.objects.create(external_id=f"L{a.pk}", account=a) for a in (account, sane)]
+    signal = Signal(
+        key="size",
+        dimension="firmographic",
+        value_type="numerical",
+        source="account_field",
+        source_field="employee_count",
+        validation_rules={"min": 1, "max": 1_000_000},
+    )
+    frame = lead_signal_frame(lead_ids=[lead.pk for lead in leads], signals=[signal])
+    assert frame["size"].isna().tolist() == [True, False]
