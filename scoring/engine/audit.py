@@ -36,6 +36,7 @@ class LeakageFlag:
     kept: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """The flag as plain data."""
         return json_ready(self.__dict__.copy())
 
 
@@ -147,6 +148,7 @@ class DataAudit:
         return [flag.column for flag in self.leakage]
 
     def to_dict(self) -> dict[str, Any]:
+        """The audit as plain, JSON-ready data."""
         return json_ready(
             {
                 "n_rows": self.n_rows,

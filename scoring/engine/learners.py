@@ -273,6 +273,7 @@ class Guardrail:
         return ops[self.operator](self.value).fillna(False).to_numpy(dtype=bool)
 
     def to_dict(self) -> dict[str, Any]:
+        """The rule as plain data."""
         value = list(self.value) if isinstance(self.value, set | tuple | list) else self.value
         return {
             "column": self.column,
@@ -325,6 +326,7 @@ class HybridLearner:
 
     @property
     def columns(self) -> list[str]:
+        """The feature columns the underlying learner reads."""
         return self.learner.columns
 
     def predict_proba(self, X: pd.DataFrame, *, raw: pd.DataFrame | None = None) -> np.ndarray:
@@ -341,6 +343,7 @@ class HybridLearner:
         return capped
 
     def to_dict(self) -> dict[str, Any]:
+        """The learner and its guardrails as plain data."""
         return {
             "kind": "hybrid",
             "learner": self.learner.to_dict(),

@@ -121,6 +121,7 @@ class SignalBins:
 
     @property
     def missing_bin(self) -> int:
+        """Index of the bin that holds missing values (always the last)."""
         return len(self.labels) - 1
 
     def bin_index(self, values: pd.Series) -> np.ndarray:
@@ -225,6 +226,7 @@ class WoeBinning(BaseEstimator, TransformerMixin):
         ).astype(float)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """One WoE feature per input column, under the same name."""
         return np.asarray(self.columns_, dtype=object)
 
 
