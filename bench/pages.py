@@ -329,7 +329,9 @@ def main() -> None:
     else:
         test_settings["NAME"] = f"bench_pages_{os.getpid()}"
     log(f"creating a throwaway {connection.vendor} database {test_settings['NAME']}")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    old_name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, keepdb=False, serialize=False
+    )
     try:
         started = time.perf_counter()
         program, rep, ops, rep_leads = build(args.leads)

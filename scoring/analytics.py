@@ -473,16 +473,16 @@ def trends(
 
 
 MIGRATION_SQL = """
-SELECT tier_from, tier_to, COUNT(*) FROM (
-    SELECT
-        FIRST_VALUE(previous_tier) OVER (PARTITION BY lead_id ORDER BY created_at, id) AS tier_from,
-        FIRST_VALUE(tier) OVER (PARTITION BY lead_id ORDER BY created_at DESC, id DESC) AS tier_to,
-        ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at, id) AS position
+SELECT first.previous_tier, last.tier, COUNT(*)
+FROM (
+    SELECT lead_id, MIN(id) AS first_id, MAX(id) AS last_id
     FROM {table}
     WHERE program_id = %s AND created_at >= %s AND created_at < %s
-) AS decisions
-WHERE position = 1
-GROUP BY tier_from, tier_to
+    GROUP BY lead_id
+) AS span
+JOIN {table} AS first ON first.id = span.first_id
+JOIN {table} AS last ON last.id = span.last_id
+GROUP BY first.previous_tier, last.tier
 """
 
 
@@ -490,7 +490,8 @@ def tier_migration(*, program: ScoringProgram, start: date, end: date, tiers=Non
     """How leads rescored in the range moved between tiers: the tier in force when the range began (the
     `previous_tier` of the lead's first decision in the range; "New" when that decision was its first ever)
     against the tier of its last decision in the range. Leads not rescored in the range kept their tier and
-    are not counted. One pass over the range's decisions with window functions (SQLite and PostgreSQL)."""
+    are not counted. Decisions are taken in the order they were recorded (the log is append-only): one
+    grouped pass over the range's decisions and two primary-key lookups per lead, on SQLite and PostgreSQL."""
     lo, hi = _bounds(start, end)
     tiers = tiers if tiers is not None else _tiers(program)
     with connection.cursor() as cursor:
