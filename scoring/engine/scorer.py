@@ -302,7 +302,8 @@ class Scorer:
         and logistic regression explain at no extra cost. previous_tiers (n,) applies the hysteresis band.
         """
         X = self.prepare(frame)
-        parts = [X.iloc[i : i + CHUNK_ROWS] for i in range(0, max(len(X), 1), CHUNK_ROWS)] if len(X) else [X]
+        # Chunks bound the memory of the swapped copies that tree/network explanations predict on.
+        parts = [X.iloc[i : i + CHUNK_ROWS] for i in range(0, len(X), CHUNK_ROWS)]
         contributions, scores, probability = [], [], []
         for part in parts:
             if (
@@ -321,7 +322,10 @@ class Scorer:
             probability.append(p)
         score = np.concatenate(scores) if scores else np.zeros(0)
         probability = np.concatenate(probability) if probability else np.zeros(0)
-        contribution = None if contributions[0] is None else np.vstack(contributions)
+        if not contributions:  # an empty batch: estimators refuse zero rows, so answer without them
+            contribution = np.zeros((0, len(self.signals))) if explain_scores else None
+        else:
+            contribution = None if contributions[0] is None else np.vstack(contributions)
         guardrail_points = guardrail_reasons = None
         if isinstance(self.model, HybridLearner) and self.model.guardrails:
             capped = self.model.apply_guardrails(probability, X)

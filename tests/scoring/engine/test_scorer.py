@@ -88,3 +88,10 @@ def test_previous_tiers_apply_hysteresis():
         assert fresh == "Warm" and held == "Cool"
     finally:
         scorer.cutoffs = None
+
+
+@pytest.mark.parametrize("kind", ["points", "random_forest"])
+def test_an_empty_batch_scores_to_an_empty_result(kind):
+    raw, _, _, _ = prepared()
+    batch = scorer_of(kind).score(raw.head(0))
+    assert len(batch) == 0 and batch.to_frame().empty
