@@ -33,3 +33,21 @@ def _unhashed_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_configuration(request):
+    """Transactional tests flush every table, data migrations included: put the defaults back."""
+    marker = request.node.get_closest_marker("django_db")
+    uses = set(request.fixturenames)
+    if marker is None and not uses & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = (
+        "live_server" in uses
+        or "transactional_db" in uses
+        or bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from scoring.services import defaults_ensure
+
+    defaults_ensure()

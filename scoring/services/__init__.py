@@ -3,6 +3,7 @@
 from .batch import leads_batch_score_start
 from .cadence import leads_due_for_cadence, leads_rescore_on_cadence, leads_stale_downgrade
 from .config import (
+    defaults_ensure,
     lead_feedback_record,
     lead_override,
     lead_override_clear,
@@ -31,6 +32,7 @@ __all__ = [
     "ScoreResult",
     "TrainingRefused",
     "accounts_rollup",
+    "defaults_ensure",
     "job_chunk_done",
     "job_finish",
     "job_progress",

@@ -166,3 +166,24 @@ def program_seed(*, program: ScoringProgram) -> None:
         )
     if not Signal.objects.filter(program=program).exists():
         Signal.objects.bulk_create(Signal(**row) for row in signal_rows(program.pk))
+
+
+def defaults_ensure() -> ScoringProgram:
+    """Roles, the default program with its tiers and signals, and the settings row (idempotent).
+
+    The data migrations create these; this puts them back after anything that empties the tables
+    (a flush, transactional tests) so the product never runs without a default program.
+    """
+    from django.contrib.auth.models import Group
+
+    from leadscoring.roles import ALL_ROLES
+
+    from ..permissions import role_permissions_sync
+
+    for name in ALL_ROLES:
+        Group.objects.get_or_create(name=name)
+    role_permissions_sync()
+    program = selectors.program_default()
+    program_seed(program=program)
+    ScoringSettings.load()
+    return program
