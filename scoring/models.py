@@ -22,6 +22,7 @@ class Trigger(models.TextChoices):
     CADENCE = "cadence", "Cadence rescoring"
     BATCH = "batch", "Batch rescoring"
     MANUAL = "manual", "Manual override"
+    API = "api", "API request"
     STALE = "stale", "Stale downgrade"
     DEPLOY = "deploy", "Model deployed"
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -34,12 +34,6 @@ from scoring.models import (
 
 from . import examples as ex
 from . import serializers as s
-
-
-class NotImplementedYet(exceptions.APIException):
-    status_code = status.HTTP_501_NOT_IMPLEMENTED
-    default_code = "not_implemented"
-
 
 # Up to this many stored leads are rescored within the request; more become a job (202).
 SYNC_BATCH_LIMIT = 200
@@ -140,7 +134,7 @@ class ScoreApi(ApiView):
         lead = get_object_or_404(Lead, pk=data.validated_data["lead_id"])
         snapshot = services.lead_rescore(
             lead=lead,
-            trigger="manual",
+            trigger="api",
             program=program,
             actor=actor_of(request),
             reason="scored through the API",
@@ -378,7 +372,7 @@ class ModelDetailApi(ApiView):
         summary="Edit a version's name, training options or guardrails",
         description="Only a draft (or a failed) version may change; a trained version is immutable.",
         request=s.ModelUpdateIn,
-        responses={200: s.ModelDetailOut, 501: OpenApiResponse(description="Not available yet.")},
+        responses={200: s.ModelDetailOut},
         examples=[
             ex.MODEL_EXAMPLE,
             example("Guardrails", {"guardrails": {"disqualify": {"unsubscribed": True}}}, request=True),
@@ -388,11 +382,7 @@ class ModelDetailApi(ApiView):
         model = _model(pk)
         data = s.ModelUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
-        # The edit belongs in a service (docs/services.md); until scoring.services has one, say so plainly.
-        model_update = getattr(services, "model_update", None)
-        if model_update is None:
-            raise NotImplementedYet("Editing a version through the API is not available yet; use the admin.")
-        model = model_update(model=model, actor=actor_of(request), **data.validated_data)
+        model = services.model_update(model=model, actor=actor_of(request), **data.validated_data)
         return Response(s.ModelDetailOut(model).data)
 
 

@@ -46,11 +46,15 @@ def test_create_model_validation(ops):
     assert_error(ops.post(API + "models", {"name": "x", "program": "nope"}, format="json"), 404)
 
 
-def test_put_model_is_explicit_about_a_missing_service(ops):
+def test_put_model_edits_a_draft_and_keeps_a_trained_version_as_trained(ops):
     model = ops.post(API + "models", {"name": "Spring"}, format="json").json()
     assert_error(ops.put(f"{API}models/{model['id']}", {"name": "x" * 500}, format="json"), 400)
     response = ops.put(f"{API}models/{model['id']}", {"name": "Renamed"}, format="json")
-    assert response.status_code in (200, 501)
+    assert response.status_code == 200 and response.json()["name"] == "Renamed"
+    ScoringModel.objects.filter(pk=model["id"]).update(status="validated")
+    refused = ops.put(f"{API}models/{model['id']}", {"training_options": {"split": "time"}}, format="json")
+    assert_error(refused, 400)
+    assert "training_options" in refused.json()["error"]["fields"]
 
 
 def test_train_answers_202_with_a_job_url(ops):

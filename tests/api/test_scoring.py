@@ -60,7 +60,7 @@ def test_score_a_stored_lead_rescores_logs_and_answers(integration, live_model):
     assert body["stored"] is True and body["lead_id"] == lead.pk
     current = LeadScore.objects.get(lead=lead)
     assert body["lead_score"] == pytest.approx(current.score) and body["tier"] == current.tier
-    assert ScoreSnapshot.objects.get(lead=lead).trigger == "manual"
+    assert ScoreSnapshot.objects.get(lead=lead).trigger == "api"
     assert PersonalDataAccess.objects.filter(lead=lead, action="score").exists()
 
 
