@@ -320,7 +320,11 @@ class ScoreSnapshot(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["lead", "program", "-created_at"])]
+        indexes = [
+            models.Index(fields=["lead", "program", "-created_at"]),
+            # The decision log, drift and tier migration read a program's decisions by date.
+            models.Index(fields=["program", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id} {self.score:.0f} {self.tier} ({self.trigger})"
