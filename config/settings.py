@@ -215,6 +215,4 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
-    # cvxpy (pulled in by optbinning) complains at import about an ortools solver we never use.
-    "loggers": {"__cvxpy__": {"level": "CRITICAL", "propagate": False}},
 }
