@@ -141,10 +141,9 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="leadscoring@localhost")
 
 # Celery: no broker configured means tasks run eagerly, in-process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "memory://"
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or (
-    CELERY_BROKER_URL if env("CELERY_BROKER_URL") else "cache+memory://"
-)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "memory://localhost/"
+# Progress lives in our Job rows, so eager mode needs no result store at all.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or (env("CELERY_BROKER_URL") or None)
 CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
