@@ -105,9 +105,12 @@ def main() -> None:
         payload = buffer.getvalue()
         top_before_copy = ScoreSnapshot.objects.order_by("-id").values_list("id", flat=True).first()
         copy_started = time.perf_counter()
-        with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY scoring_scoresnapshot ({names}) FROM STDIN") as copy:
-                copy.write(payload)
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY scoring_scoresnapshot ({names}) FROM STDIN") as copy,
+        ):
+            copy.write(payload)
         copy_seconds = time.perf_counter() - copy_started
         copy_rows_per_s = snapshots / copy_seconds
         # The baseline's rows are copies of real decisions: remove them so the audit trail stays true.

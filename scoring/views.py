@@ -178,10 +178,11 @@ def _expected_conversion(live: ScoringModel | None) -> dict[str, float]:
         return {}
     out = {}
     for item in live.thresholds.get("expected") or []:
-        if isinstance(item, dict) and item.get("tier") is not None:
+        name = item.get("name", item.get("tier")) if isinstance(item, dict) else None
+        if name is not None:
             rate = item.get("win_rate", item.get("conversion_rate", item.get("expected_conversion")))
             if isinstance(rate, int | float):
-                out[str(item["tier"])] = rate
+                out[str(name)] = rate
     return out
 
 
