@@ -123,7 +123,6 @@ def _score_chunk(
     now = timezone.now()
     settings_row = ScoringSettings.load()
     cutoffs = cutoffs_for(program=program, settings_row=settings_row)
-    tiers = {t.name: t for t in selectors.tiers_for(program=program)}
     with transaction.atomic():
         # Lock the leads first: a rescore that read the events before a concurrent one committed
         # must not overwrite the later, fuller score (no lost update).
@@ -196,7 +195,6 @@ def _score_chunk(
                 Lead.objects.filter(id__in=locked, account__isnull=False).values_list("account_id", flat=True)
             ),
             program=program,
-            tiers=tiers,
             cutoffs=cutoffs,
         )
     return RescoreResult(scored=len(locked), skipped=len(lead_ids) - len(locked))
@@ -274,7 +272,9 @@ def lead_score_inline(*, payload: dict, program: ScoringProgram | None = None) -
     )
 
 
-def accounts_rollup(*, account_ids: list[int], program: ScoringProgram, tiers=None, cutoffs=None) -> int:
+def accounts_rollup(
+    *, account_ids: list[int], program: ScoringProgram, cutoffs: Cutoffs | None = None
+) -> int:
     """Refresh accounts' roll-ups: best lead's score plus a bonus for breadth of active contacts."""
     if not account_ids:
         return 0
