@@ -331,3 +331,63 @@ def event_features(
             lead_account.map(per_account).reindex(index).fillna(0).astype(float)
         )
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# A few rows without DataFrames (single-lead scoring)
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_na(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _map_values(values: np.ndarray, transform) -> np.ndarray:
+    """`_map_distinct` on a plain array: `transform` once per distinct value (the first of equal ones, as
+    factorize keeps it), NA stays NaN. Returns an object array."""
+    seen: dict[object, object] = {}
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        if _is_na(value):
+            out[i] = np.nan
+            continue
+        try:
+            out[i] = seen[value]
+        except KeyError:
+            out[i] = seen[value] = transform(value)
+    return out
+
+
+def coerce_columns(
+    frame: pd.DataFrame, types: dict[str, str], tokens: tuple[str, ...] | list[str]
+) -> dict[str, np.ndarray]:
+    """`coerce_features(apply_missing_values(frame[...], tokens), types)` for a few rows, as plain arrays.
+
+    Returns column -> (n,) array: float for numeric and boolean columns, object (strings, NaN when missing)
+    for categorical ones; a column the frame lacks is all missing. Same values as the frame path, without
+    building a DataFrame per call (a single lead spends most of its time there).
+    """
+    n = len(frame)
+    dtypes = frame.dtypes.to_dict()
+    token_set = set(tokens)
+    columns: dict[str, np.ndarray] = {}
+    for column, kind in types.items():
+        if kind not in (NUMERIC, BOOLEAN, CATEGORICAL):
+            continue
+        if column not in dtypes:
+            columns[column] = np.full(n, np.nan, dtype=float if kind != CATEGORICAL else object)
+            continue
+        dtype = dtypes[column]
+        values = frame[column].to_numpy()
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            values = _map_values(values, lambda value: _clean_text(value, token_set))
+        if kind == NUMERIC:
+            if values.dtype.kind in "fiub":  # to_numeric returns these unchanged
+                columns[column] = values.astype(float)
+            else:
+                columns[column] = pd.to_numeric(values, errors="coerce").astype(float)
+        elif kind == BOOLEAN:
+            columns[column] = _map_values(values, _flag).astype(float)
+        else:
+            columns[column] = _map_values(values, lambda value: str(value).strip())
+    return columns

@@ -76,6 +76,45 @@ def replacement_contributions(
     return _share_remainder(raw, scores - base_score), scores
 
 
+def replacement_contributions_arrays(
+    predict_proba: Callable[[dict[str, np.ndarray]], np.ndarray],
+    columns: dict[str, np.ndarray],
+    reference: dict[str, object],
+    base_score: float,
+    n: int,
+    *,
+    scale: float = 100.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`replacement_contributions` for a few rows given as column arrays (column -> (n,)), with one prediction
+    call for the rows and all their swapped copies together (a single lead pays the per-call cost once).
+
+    predict_proba: columns -> P(win) (m,); scores are `scale` times it. Returns (contributions (n, p),
+    scores (n,), probability (n,)), the figures of `replacement_contributions` on the same rows.
+    """
+    names = list(columns)
+    take, spans, start = [np.arange(n)], [], n
+    for j, column in enumerate(names):
+        values, ref = columns[column], reference[column]
+        same = pd.isna(values) if pd.isna(ref) else np.asarray(values == ref, dtype=bool)
+        rows = np.flatnonzero(~same)
+        if rows.size == 0:
+            continue
+        take.append(rows)
+        spans.append((j, column, start, rows))
+        start += rows.size
+    order = np.concatenate(take)
+    stacked = {column: columns[column][order] for column in names}
+    for _, column, first, rows in spans:
+        stacked[column][first : first + rows.size] = reference[column]
+    probability = predict_proba(stacked)
+    predicted = scale * probability
+    scores = predicted[:n]
+    raw = np.zeros((n, len(names)))
+    for j, _, first, rows in spans:
+        raw[rows, j] = scores[rows] - predicted[first : first + rows.size]
+    return _share_remainder(raw, scores - base_score), scores, probability[:n]
+
+
 def _share_remainder(raw: np.ndarray, total: np.ndarray) -> np.ndarray:
     remainder = total - raw.sum(axis=1)
     weight = np.abs(raw)

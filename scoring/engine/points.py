@@ -136,6 +136,23 @@ class SignalBins:
         other = self.categories.get("\x00other", self.missing_bin)
         return np.where(values.isna(), self.missing_bin, index.fillna(other)).astype(int)
 
+    def bin_index_array(self, values: np.ndarray) -> np.ndarray:
+        """`bin_index` for a plain array of coerced values (floats, or object strings with NaN): the same
+        bins without a pandas Series, for the handful of rows a single-lead call scores."""
+        if self.kind == "numeric":
+            numbers = np.asarray(values, dtype=float)
+            index = np.searchsorted(self.splits, numbers, side="right")
+            return np.where(np.isnan(numbers), self.missing_bin, index).astype(int)
+        missing, categories = self.missing_bin, self.categories
+        other = categories.get("\x00other", missing)
+        return np.array(
+            [missing if _is_missing(value) else categories.get(value, other) for value in values], dtype=int
+        )
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -225,6 +242,12 @@ class WoeBinning(BaseEstimator, TransformerMixin):
             [signal.woe[signal.bin_index(X[signal.column])] for signal in self.bins_]
         ).astype(float)
 
+    def transform_arrays(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """`transform` for coerced columns given as plain arrays (column -> (n,)); same figures."""
+        return np.column_stack(
+            [signal.woe[signal.bin_index_array(columns[signal.column])] for signal in self.bins_]
+        ).astype(float)
+
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """One WoE feature per input column, under the same name."""
         return np.asarray(self.columns_, dtype=object)
@@ -254,6 +277,17 @@ class Scorecard:
         bins = np.column_stack(
             [self.binning.bins_[position[s]].bin_index(X[s]) for s in self.signals]
         ).astype(int)
+        return self._points_of_bins(bins), bins
+
+    def contributions_arrays(self, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """`contributions` for coerced columns given as plain arrays (column -> (n,)); same figures."""
+        position = {column: i for i, column in enumerate(self.binning.columns_)}
+        bins = np.column_stack(
+            [self.binning.bins_[position[s]].bin_index_array(columns[s]) for s in self.signals]
+        ).astype(int)
+        return self._points_of_bins(bins), bins
+
+    def _points_of_bins(self, bins: np.ndarray) -> np.ndarray:
         raw = np.column_stack([self.points[s][bins[:, j]] for j, s in enumerate(self.signals)])
         scaled = raw.copy()
         for dimension, cap in self.caps.items():
@@ -266,7 +300,7 @@ class Scorecard:
             scaled[:, members] = np.where(
                 raw[:, members] > 0, raw[:, members] * factor[:, None], raw[:, members]
             )
-        return scaled, bins
+        return scaled
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Scores 0-100, shape (n,)."""

@@ -15,29 +15,33 @@ import numpy as np
 import pandas as pd
 
 from . import explain
-from .dataset import CATEGORICAL, apply_missing_values, coerce_features
+from .dataset import CATEGORICAL, apply_missing_values, coerce_columns, coerce_features
 from .learners import HybridLearner, Learner
 from .points import DIMENSIONS, Scorecard, WoeBinning
 
 INSUFFICIENT = "insufficient evidence"
 CHUNK_ROWS = 50_000
+# Up to this many rows `Scorer.score` runs on plain arrays through the fitted estimators (same figures): pandas
+# costs a fixed ~100 us per column and call, which is nothing for a batch and everything for one lead.
+SMALL_ROWS = 64
 
 
 @dataclass
 class ScoreBatch:
     """Scores of a batch of leads, aligned with the input frame's index.
 
-    score (n,) 0-100; probability (n,) 0-1; tier (n,) names or None without cut-offs; subtotals (n, 5)
-    per dimension (they and `base_score` add up to the score); confidence (n,) 0-1; support (n,) similar
-    closed deals; abstain (n,) True when too little similar history stands behind the lead.
-    contributions (n, p) score points per signal; `top_factors(i)` and `missing_signals(i)` give words.
+    score (n,) 0-100; probability (n,) 0-1; tier (n,) names or None without cut-offs; subtotal_values (n, 5)
+    per dimension in DIMENSIONS order, `subtotals` the same as a frame (they and `base_score` add up to the
+    score); confidence (n,) 0-1; support (n,) similar closed deals; abstain (n,) True when too little similar
+    history stands behind the lead. contributions (n, p) score points per signal; `top_factors(i)` and
+    `missing_signals(i)` give words. features: the coerced signals, a frame or (few rows) column -> array.
     """
 
     index: pd.Index
     score: np.ndarray
     probability: np.ndarray
     tier: np.ndarray | None
-    subtotals: pd.DataFrame
+    subtotal_values: np.ndarray
     base_score: float
     confidence: np.ndarray
     support: np.ndarray
@@ -45,7 +49,7 @@ class ScoreBatch:
     contributions: np.ndarray | None
     up: np.ndarray | None
     down: np.ndarray | None
-    features: pd.DataFrame
+    features: pd.DataFrame | dict[str, np.ndarray]
     signals: list[str]
     labels: dict[str, str]
     kinds: dict[str, str]
@@ -57,12 +61,26 @@ class ScoreBatch:
     def __len__(self) -> int:
         return len(self.score)
 
+    @property
+    def subtotals(self) -> pd.DataFrame:
+        """Points per dimension (n, 5), one column per DIMENSIONS entry, on the batch's index."""
+        return pd.DataFrame(self.subtotal_values, index=self.index, columns=list(DIMENSIONS))
+
     def _row_values(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
         # Row access through pandas costs ~100 us a call; words for a whole batch need plain arrays.
         if getattr(self, "_values", None) is None:
-            self._values = self.features.to_numpy(dtype=object)
-            self._missing = self.features.isna().to_numpy()
-            self._position = {c: j for j, c in enumerate(self.features.columns)}
+            if isinstance(self.features, pd.DataFrame):
+                self._values = self.features.to_numpy(dtype=object)
+                self._missing = self.features.isna().to_numpy()
+                self._position = {c: j for j, c in enumerate(self.features.columns)}
+            else:
+                names = list(self.features)
+                self._values = np.empty((len(self), len(names)), dtype=object)
+                self._missing = np.empty((len(self), len(names)), dtype=bool)
+                for j, column in enumerate(names):
+                    self._values[:, j] = self.features[column]
+                    self._missing[:, j] = pd.isna(self.features[column])
+                self._position = {c: j for j, c in enumerate(names)}
         return self._values, self._missing, self._position
 
     def top_factors(self, i: int) -> list[dict[str, Any]]:
@@ -122,25 +140,32 @@ class ScoreBatch:
     def to_frame(self) -> pd.DataFrame:
         """One row per lead: score, probability, tier, confidence, evidence, subtotals (dict), top_factors
         (list of {label, points}), missing_signals (list), explanation (str), plus a column per dimension."""
-        frame = pd.DataFrame(
-            {
-                "score": np.round(self.score, 2),
-                "probability": np.round(self.probability, 4),
-                "tier": self.tier if self.tier is not None else None,
-                "confidence": self.confidence,
-                "evidence": np.where(self.abstain, INSUFFICIENT, "sufficient"),
-            },
-            index=self.index,
-        )
-        rounded = self.subtotals.round(2)
-        frame["subtotals"] = rounded.to_dict(orient="records")
-        factors = [self.top_factors(i) for i in range(len(self))]
-        frame["top_factors"] = factors
-        frame["missing_signals"] = [self.missing_signals(i) for i in range(len(self))]
-        frame["explanation"] = [self.explanation(i, factors[i]) for i in range(len(self))]
-        for dimension in rounded.columns:
-            frame[f"subtotal_{dimension}"] = rounded[dimension].to_numpy()
-        return frame
+        n, names = len(self), list(DIMENSIONS)
+        rounded = np.round(self.subtotal_values, 2)
+        factors = [self.top_factors(i) for i in range(n)]
+        # One constructor call: a column added afterwards costs ~100 us, more than scoring one lead.
+        columns = {
+            "score": np.round(self.score, 2),
+            "probability": np.round(self.probability, 4),
+            "tier": self.tier if self.tier is not None else None,
+            "confidence": self.confidence,
+            "evidence": np.where(self.abstain, INSUFFICIENT, "sufficient"),
+            "subtotals": _objects([dict(zip(names, row, strict=True)) for row in rounded.tolist()]),
+            "top_factors": _objects(factors),
+            "missing_signals": _objects([self.missing_signals(i) for i in range(n)]),
+            "explanation": [self.explanation(i, factors[i]) for i in range(n)],
+        }
+        for k, dimension in enumerate(names):
+            columns[f"subtotal_{dimension}"] = rounded[:, k]
+        return pd.DataFrame(columns, index=self.index)
+
+
+def _objects(items: list) -> np.ndarray:
+    """A 1-d object array of `items` (lists or dicts stay whole cells, never a 2-d array)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out
 
 
 @dataclass
@@ -284,6 +309,54 @@ class Scorer:
         )
         return contributions, scores, probability
 
+    def _plan(self) -> dict[str, Any]:
+        """Per-scorer constants the scoring calls reuse (a cache: never stored with the artifact)."""
+        key = (tuple(self.dimensions.items()), tuple(self.types), id(self.reference), id(self.model))
+        plan = self.__dict__.get("_cached_plan")
+        if plan is None or plan["key"] != key:
+            plan = {
+                "key": key,
+                "members": [
+                    [j for j, c in enumerate(self.signals) if self.dimensions.get(c) == dimension]
+                    for dimension in DIMENSIONS[:-1]
+                ],
+                "others": [
+                    j for j, c in enumerate(self.signals) if self.dimensions.get(c) not in DIMENSIONS[:-1]
+                ],
+                "reference": {c: self.reference[c] for c in self.signals},
+                "position": {c: j for j, c in enumerate(self.signals)},
+                "model_signals": self._model_signals(),
+            }
+            self._cached_plan = plan
+        return plan
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_cached_plan", None)
+        return state
+
+    def _contributions_small(
+        self, X: dict[str, np.ndarray], n: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_contributions` for a few rows given as coerced column arrays: the same figures, no frames."""
+        if isinstance(self.model, Scorecard):
+            card = self.model
+            partial, _ = card.contributions_arrays(X)
+            contributions = np.zeros((n, len(self.signals)))
+            position = self._plan()["position"]
+            for k, signal in enumerate(card.signals):
+                contributions[:, position[signal]] = partial[:, k]
+            scores = card.base + contributions.sum(axis=1)
+            return contributions, scores, card.probability(scores)
+        learner = self._learner()
+        if learner.kind == "logistic_regression":
+            terms, base_logit, calibration = learner.linear_terms_arrays(X)
+            contributions, scores, _ = explain.linear_contributions(terms, base_logit, calibration)
+            return contributions, scores, scores / 100.0
+        return explain.replacement_contributions_arrays(
+            learner.predict_proba_arrays, X, self._plan()["reference"], self.base_score, n
+        )
+
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Raw lead rows -> the coerced feature frame the model reads (missing tokens, types, columns)."""
         cleaned = apply_missing_values(
@@ -300,7 +373,10 @@ class Scorer:
 
         explain_scores=False skips the per-signal attribution (faster for trees and networks); the scorecard
         and logistic regression explain at no extra cost. previous_tiers (n,) applies the hysteresis band.
+        Up to SMALL_ROWS rows take a path on plain arrays (same figures, a few milliseconds for one lead).
         """
+        if 0 < len(frame) <= SMALL_ROWS:
+            return self._score_small(frame, explain_scores=explain_scores, previous_tiers=previous_tiers)
         X = self.prepare(frame)
         # Chunks bound the memory of the swapped copies that tree/network explanations predict on.
         parts = [X.iloc[i : i + CHUNK_ROWS] for i in range(0, len(X), CHUNK_ROWS)]
@@ -326,30 +402,6 @@ class Scorer:
             contribution = np.zeros((0, len(self.signals))) if explain_scores else None
         else:
             contribution = None if contributions[0] is None else np.vstack(contributions)
-        guardrail_points = guardrail_reasons = None
-        if isinstance(self.model, HybridLearner) and self.model.guardrails:
-            capped = self.model.apply_guardrails(probability, X)
-            guardrail_points = 100.0 * (capped - probability)
-            guardrail_reasons = np.full(len(X), "", dtype=object)
-            for rule in self.model.guardrails:
-                guardrail_reasons[rule.matches(X)] = f"Guardrail: {rule.reason or rule.column}"
-            probability, score = capped, 100.0 * capped
-        score = np.clip(score, 0.0, 100.0)
-        subtotals = pd.DataFrame(0.0, index=X.index, columns=list(DIMENSIONS))
-        up = down = None
-        if contribution is not None:
-            for dimension in DIMENSIONS[:-1]:
-                members = [j for j, c in enumerate(self.signals) if self.dimensions.get(c) == dimension]
-                if members:
-                    subtotals[dimension] = np.clip(contribution[:, members], 0, None).sum(axis=1)
-            subtotals["negative"] = np.clip(contribution, None, 0).sum(axis=1)
-            # A signal ops staff filed under "negative" (or an unknown dimension) still adds up somewhere.
-            others = [j for j, c in enumerate(self.signals) if self.dimensions.get(c) not in DIMENSIONS[:-1]]
-            if others:
-                subtotals["negative"] += np.clip(contribution[:, others], 0, None).sum(axis=1)
-            if guardrail_points is not None:
-                subtotals["negative"] += guardrail_points
-            up, down = explain.top_indices(contribution, self.top_n)
         bins = (
             np.column_stack(
                 [
@@ -360,6 +412,71 @@ class Scorer:
             if self.support_columns
             else np.zeros((len(X), 0), dtype=int)
         )
+        return self._batch(frame.index, X, len(X), score, probability, contribution, bins, previous_tiers)
+
+    def _score_small(
+        self, frame: pd.DataFrame, *, explain_scores: bool, previous_tiers: np.ndarray | None
+    ) -> ScoreBatch:
+        """`score` for a few rows on coerced column arrays: every figure and word of the frame path."""
+        n = len(frame)
+        X = coerce_columns(frame, self.types, self.missing_values)
+        if (
+            not explain_scores
+            and not isinstance(self.model, Scorecard)
+            and self._learner().kind != ("logistic_regression")
+        ):
+            probability = self._learner().predict_proba_arrays(X)
+            contribution, score = None, 100.0 * probability
+        else:
+            contribution, score, probability = self._contributions_small(X, n)
+        bins = (
+            np.column_stack(
+                [
+                    self.binning.bins_[i].bin_index_array(X[self.binning.bins_[i].column])
+                    for i in self.support_columns
+                ]
+            )
+            if self.support_columns
+            else np.zeros((n, 0), dtype=int)
+        )
+        return self._batch(frame.index, X, n, score, probability, contribution, bins, previous_tiers)
+
+    def _batch(
+        self,
+        index: pd.Index,
+        X: pd.DataFrame | dict[str, np.ndarray],
+        n: int,
+        score: np.ndarray,
+        probability: np.ndarray,
+        contribution: np.ndarray | None,
+        bins: np.ndarray,
+        previous_tiers: np.ndarray | None,
+    ) -> ScoreBatch:
+        """Guardrails, subtotals, top factors, support and tiers: shared by the frame and array paths."""
+        plan = self._plan()
+        guardrail_points = guardrail_reasons = None
+        if isinstance(self.model, HybridLearner) and self.model.guardrails:
+            capped = self.model.apply_guardrails(probability, X)
+            guardrail_points = 100.0 * (capped - probability)
+            guardrail_reasons = np.full(n, "", dtype=object)
+            for rule in self.model.guardrails:
+                guardrail_reasons[rule.matches(X)] = f"Guardrail: {rule.reason or rule.column}"
+            probability, score = capped, 100.0 * capped
+        score = np.clip(score, 0.0, 100.0)
+        subtotals = np.zeros((n, len(DIMENSIONS)))
+        up = down = None
+        if contribution is not None:
+            for k, members in enumerate(plan["members"]):
+                if members:
+                    subtotals[:, k] = np.clip(contribution[:, members], 0, None).sum(axis=1)
+            negative = len(DIMENSIONS) - 1
+            subtotals[:, negative] = np.clip(contribution, None, 0).sum(axis=1)
+            # A signal ops staff filed under "negative" (or an unknown dimension) still adds up somewhere.
+            if plan["others"]:
+                subtotals[:, negative] += np.clip(contribution[:, plan["others"]], 0, None).sum(axis=1)
+            if guardrail_points is not None:
+                subtotals[:, negative] += guardrail_points
+            up, down = explain.top_indices(contribution, self.top_n)
         support = explain.support_counts(
             explain.support_codes(bins, self.support_sizes), self.support_codes, self.support_counts
         )
@@ -367,11 +484,11 @@ class Scorer:
         if self.cutoffs is not None:
             tiers = np.asarray(self.cutoffs.tier_of(score, previous=previous_tiers))
         return ScoreBatch(
-            index=frame.index,
+            index=index,
             score=score,
             probability=probability,
             tier=tiers,
-            subtotals=subtotals,
+            subtotal_values=subtotals,
             base_score=self.base_score,
             confidence=explain.confidence_from_support(support, n_closed=self.n_closed),
             support=support,
@@ -386,7 +503,7 @@ class Scorer:
             missing_ranges=self.missing_ranges,
             guardrail_points=guardrail_points,
             guardrail_reasons=guardrail_reasons,
-            model_signals=self._model_signals(),
+            model_signals=list(plan["model_signals"]),
         )
 
     def _model_signals(self) -> list[str]:
