@@ -9,7 +9,9 @@ from django.db.models import Case, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import cached_property
 
+from leadscoring.models import Lead
 from leadscoring.roles import is_compliance, is_ops
 from leadscoring.views import nav_for, program_from, role_required
 from scoring.models import ScoreSnapshot, ScoringModel, ScoringSettings, Signal, TierDefinition, Trigger
@@ -27,6 +29,51 @@ REPORT_SECTIONS = [
     ("bias", "Bias and fairness", ("bias", "fairness")),
     ("errors", "Errors: false positives and negatives", ("errors", "error_analysis", "false_positives")),
 ]
+
+
+def search_filter(search: str) -> Q:
+    """Decisions about the leads a search names, or whose reason contains it.
+
+    A search with an "@" is an email (or its beginning): matched as a prefix of the lead's email, as typed
+    or in lower case, through the email index, and not against names or reasons, so looking a lead up by
+    email reads that lead's decisions only. Anything else is looked for in the email, the names and the
+    reason, and matched exactly against the external id.
+    """
+    if "@" in search:
+        leads = Lead.objects.filter(
+            Q(external_id=search) | Q(email__startswith=search) | Q(email__startswith=search.lower())
+        )
+        return Q(lead__in=leads.values("pk"))
+    leads = Lead.objects.filter(
+        Q(external_id=search)
+        | Q(email__icontains=search)
+        | Q(last_name__icontains=search)
+        | Q(first_name__icontains=search)
+    )
+    return Q(lead__in=leads.values("pk")) | Q(reason__icontains=search)
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts matches only up to ten pages past the one asked for: on a log of millions
+    of decisions an exact COUNT(*) reads them all. `capped` tells the page to show "N+" and an "Older"
+    link always leads further, since the cap moves with the page."""
+
+    AHEAD = 10
+
+    def __init__(self, object_list, per_page, *, wanted=None):
+        super().__init__(object_list, per_page)
+        try:
+            number = max(1, int(wanted))
+        except (TypeError, ValueError):
+            number = 1
+        self.cap = (number + self.AHEAD) * per_page
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
 
 
 def _label(record, kind: str) -> str:
@@ -103,13 +150,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     tier = request.GET.get("tier", "")
     decisions = ScoreSnapshot.objects.filter(program=program).select_related("lead", "model", "actor")
     if search:
-        decisions = decisions.filter(
-            Q(lead__email__icontains=search)
-            | Q(lead__external_id=search)
-            | Q(lead__last_name__icontains=search)
-            | Q(lead__first_name__icontains=search)
-            | Q(reason__icontains=search)
-        )
+        decisions = decisions.filter(search_filter(search))
     if trigger in Trigger.values:
         decisions = decisions.filter(trigger=trigger)
     if tier:
@@ -121,7 +162,9 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         decisions = decisions.filter(created_at__gte=lo, created_at__lt=hi)
     # Newest first in the order decisions were recorded: the log is append-only, and the primary key's
     # index serves this order at any size (created_at has no index of its own).
-    page = Paginator(decisions.order_by("-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(decisions.order_by("-pk"), PAGE_SIZE, wanted=request.GET.get("page")).get_page(
+        request.GET.get("page")
+    )
     # The live version's reports first: they describe the scores being given now.
     latest = (
         ScoringModel.objects.filter(program=program, trained_at__isnull=False)

@@ -112,3 +112,47 @@ def test_performance_is_json_ready(cohort):
     start, end = _range()
     data = analytics.performance(program=cohort, start=start, end=end)
     assert json.loads(json.dumps(data))["kpis"]["lead_volume"] == 4
+
+
+def test_one_scan_gives_what_the_separate_queries_give(cohort, rep):
+    # Two leads in the previous period of the 30-day range (created 35 and 50 days ago).
+    make_lead(cohort, score=70, owner=rep, status="converted", revenue=Decimal("250"), created_days_ago=35)
+    make_lead(cohort, score=20, owner=rep, status="lost", source="Ads", created_days_ago=50)
+    start, end = _range()
+    tiers = analytics._tiers(cohort)
+    threshold = analytics.qualification_threshold(tiers)
+    scanned = analytics.scan(program=cohort, start=start, end=end, threshold=threshold)
+
+    def order(rows):
+        return sorted(rows, key=lambda r: (r["bucket"], r["tier"], r["status"], r["qualified"]))
+
+    cube = analytics.cube(program=cohort, start=start, end=end, threshold=threshold)
+    assert order(scanned["cube"]) == order(cube)
+    assert scanned["trends"] == analytics.trends(program=cohort, start=start, end=end)
+    assert scanned["top_sources"] == analytics.top_sources(program=cohort, start=start, end=end)
+    assert scanned["geography"] == analytics.geography(program=cohort, start=start, end=end)
+    folded = analytics.kpis(
+        program=cohort, start=start, end=end, rows=scanned["cube"], previous_rows=scanned["previous_cube"]
+    )
+    assert folded == analytics.kpis(program=cohort, start=start, end=end)
+    assert folded["previous"]["lead_volume"] == 2
+    assert folded["previous"]["revenue_attributed"] == 250.0
+    assert folded["previous"]["model_accuracy"] == 1.0  # 70 qualified and won, 20 not qualified and lost
+
+
+def test_the_dashboard_cache_never_shows_stale_figures(cohort):
+    start, end = _range()
+    first = analytics.performance(program=cohort, start=start, end=end)
+    assert analytics.performance(program=cohort, start=start, end=end) == first  # from the cache
+    from leadscoring.models import Lead
+
+    lead = Lead.objects.get(status="new", created_at__gte=timezone.now() - timedelta(days=29))
+    lead.status = "converted"
+    lead.revenue = Decimal("100")
+    lead.save()  # a lead change: a new history row, a new key
+    after = analytics.performance(program=cohort, start=start, end=end)
+    assert after["kpis"]["converted_leads"] == first["kpis"]["converted_leads"] + 1
+    assert after["kpis"]["revenue_attributed"] == 1600.0
+    cohort_lead = make_lead(cohort, score=95, status="new")  # a new decision: a new key
+    assert analytics.performance(program=cohort, start=start, end=end)["kpis"]["lead_volume"] == 5
+    assert cohort_lead.pk

@@ -194,3 +194,37 @@ def test_audit_shows_what_the_model_recorded(client, compliance, leads, live_mod
     client.force_login(compliance)
     body = client.get(reverse("scoring-audit")).content.decode()
     assert "stable" in body and "Lead scoring model" in body
+
+
+def test_audit_search_by_email_is_a_prefix_of_that_lead_email(client, ops, program, rep, live_model):
+    target = make_lead(program, score=70, owner=rep, email="dana.lopez@acme.example", model=live_model)
+    make_lead(program, score=30, owner=rep, email="lopez@other.example", model=live_model)  # not a prefix
+    # A reason that mentions the address: an email search looks at emails only.
+    make_lead(program, score=20, owner=rep, email="x@y.example", history=[(1, 20, "event")], model=live_model)
+    client.force_login(ops)
+    for q in ("dana.lopez@acme.example", "DANA.LOPEZ@acme", "dana.lopez@"):
+        page = client.get(reverse("scoring-audit"), {"q": q}).context["page"]
+        assert [s.lead_id for s in page.object_list] == [target.pk], q
+    assert client.get(reverse("scoring-audit"), {"q": "lopez@"}).context["page"].paginator.count == 1
+    # Names, external ids and reasons are still searched when the search is not an email.
+    assert client.get(reverse("scoring-audit"), {"q": "Pricing page"}).context["page"].paginator.count == 1
+    assert (
+        client.get(reverse("scoring-audit"), {"q": target.external_id}).context["page"].paginator.count == 1
+    )
+
+
+def test_audit_log_counts_only_up_to_ten_pages_ahead(client, ops, program, rep, monkeypatch):
+    from audit import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    make_lead(
+        program, score=50, owner=rep, created_days_ago=20, history=[(20 - i, 50, "event") for i in range(13)]
+    )
+    client.force_login(ops)
+    response = client.get(reverse("scoring-audit"))
+    page = response.context["page"]
+    assert page.paginator.capped and page.paginator.count == 11  # 13 decisions, counted to 11
+    assert "More than 11 decisions" in response.content.decode()
+    assert page.has_next()
+    page = client.get(reverse("scoring-audit"), {"page": 3}).context["page"]
+    assert not page.paginator.capped and page.paginator.count == 13 and page.number == 3
