@@ -275,7 +275,14 @@ class LeadScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lead", "program"], name="leadscore_unique")]
-        indexes = [models.Index(fields=["program", "-score"]), models.Index(fields=["program", "tier"])]
+        indexes = [
+            models.Index(fields=["program", "-score"]),
+            models.Index(fields=["program", "tier"]),
+            # Dashboards scan a program's scores per lead without reading the wide JSON columns.
+            models.Index(
+                fields=["program", "lead"], include=["score", "tier"], name="leadscore_program_lead"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.effective_score:.0f} {self.effective_tier}"
@@ -322,8 +329,13 @@ class ScoreSnapshot(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["lead", "program", "-created_at"]),
-            # The decision log, drift and tier migration read a program's decisions by date.
-            models.Index(fields=["program", "created_at"]),
+            # The decision log, drift and tier migration read a program's decisions by date; the
+            # included columns let PostgreSQL answer tier migration from the index alone.
+            models.Index(
+                fields=["program", "created_at"],
+                include=["lead", "id", "tier", "previous_tier"],
+                name="snapshot_program_date",
+            ),
         ]
 
     def __str__(self) -> str:
