@@ -7,6 +7,12 @@ model, makes a read-write integration key, starts gunicorn, then drives each end
 --clients threads for --seconds (closed loop: each client sends its next request when the last answers).
 Finally times POST batch-score {"all": true} over every lead (the job runs eagerly without a broker; the
 202 answers when it is done, then the job URL is polled until it reports success).
+
+    .venv/bin/python bench/api_load.py --broker redis://127.0.0.1:6379/13 [--celery-workers 2]
+
+runs the same with a real broker (that Redis database is flushed first) and real Celery workers: POST events
+then answers after its commit and the rescoring happens in the workers (the summary reports how many tasks
+were queued when the events phase ended and how long the workers took to drain them).
 Prints figures as it goes and, as its LAST line, one JSON object.
 """
 
@@ -54,6 +60,20 @@ key, raw = IntegrationKey.objects.create_key(name="bench", scope="read_write")
 ids = list(Lead.objects.order_by("id").values_list("id", flat=True))
 print(json.dumps({{"key": raw, "lead_ids": ids, "leads": len(ids)}}))
 """
+
+
+def broker_flush(url: str) -> None:
+    """Empty the bench's own Redis database (the one in the URL), so no earlier run's tasks are left."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def broker_depth(url: str) -> int:
+    """Tasks waiting in the default Celery queue."""
+    import redis
+
+    return int(redis.Redis.from_url(url).llen("celery"))
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -163,6 +183,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database", default="leadscoring_bench_api")
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--broker", default="", help="e.g. redis://127.0.0.1:6379/13; default: eager tasks")
+    parser.add_argument("--celery-workers", type=int, default=2, help="worker processes with --broker")
     args = parser.parse_args()
 
     # A SIGTERM (timeout, kill) still runs the finally below, so the server never outlives the bench.
@@ -181,12 +203,18 @@ def main() -> None:
         "MODEL_ARTIFACT_DIR": str(ROOT / "var" / "bench-models"),
     }
     env.pop("CELERY_BROKER_URL", None)
+    env.pop("CELERY_RESULT_BACKEND", None)
+    # Setup (demo load, first model) runs eagerly either way; only the server and the workers use the broker.
+    setup_env = dict(env)
+    if args.broker:
+        env["CELERY_BROKER_URL"] = args.broker
+        broker_flush(args.broker)
     started = time.perf_counter()
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=setup_env, check=True)
     setup = subprocess.run(
         [PY, "-c", SETUP.format(leads=args.leads)],
         cwd=ROOT,
-        env=env,
+        env=setup_env,
         check=True,
         capture_output=True,
         text=True,
@@ -215,6 +243,25 @@ def main() -> None:
         env=env,
         start_new_session=True,
     )
+    workers = None
+    if args.broker:
+        workers = subprocess.Popen(
+            [
+                str(Path(PY).parent / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--concurrency",
+                str(args.celery_workers),
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
     try:
         driver = Driver("127.0.0.1", args.port, prepared["key"])
         for _ in range(100):
@@ -247,6 +294,18 @@ def main() -> None:
             clients=args.clients, seconds=args.seconds, make_body=event_body, path=API + "events"
         )
         print("POST events", json.dumps(results["events"]))
+        drain = None
+        if args.broker:
+            queued = broker_depth(args.broker)
+            drain_started = time.perf_counter()
+            while broker_depth(args.broker) and time.perf_counter() - drain_started < 600:
+                time.sleep(0.5)
+            drain = {
+                "queued_at_end": queued,
+                "drain_seconds": round(time.perf_counter() - drain_started, 1),
+                "left": broker_depth(args.broker),
+            }
+            print("rescore queue", json.dumps(drain))
 
         batch_started = time.perf_counter()
         status, body = driver.call("POST", API + "batch-score", {"all": True}, timeout=900)
@@ -268,6 +327,8 @@ def main() -> None:
             "gunicorn_workers": args.workers,
             "leads": prepared["leads"],
             "database": "postgresql",
+            "tasks": f"celery workers ({args.celery_workers}) on {args.broker}" if args.broker else "eager",
+            "events_rescore_queue": drain,
             "score": results["score"],
             "events": results["events"],
             "batch_score_10k_seconds": round(batch_seconds, 2) if job_status == "succeeded" else None,
@@ -276,6 +337,9 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        if workers is not None:
+            os.killpg(workers.pid, signal.SIGTERM)
+            workers.wait(timeout=60)
     print(json.dumps(summary))
 
 
