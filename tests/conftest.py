@@ -58,3 +58,17 @@ def _default_configuration(request):
     from scoring.services import defaults_ensure
 
     defaults_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process in tests, broker or not; tests marked celery_worker use a real worker."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -40,6 +40,11 @@ def worker(tmp_path):
         "MODEL_ARTIFACT_DIR": str(tmp_path),
     }
     root = Path(__file__).resolve().parents[2]
+    from config.celery import app
+
+    # Drop messages left by earlier runs before the worker starts (a --purge at worker start-up would
+    # race with the test's own task on a slow machine).
+    app.control.purge()
     process = subprocess.Popen(
         [
             sys.executable,
