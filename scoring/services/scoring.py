@@ -66,9 +66,11 @@ class ScoreResult:
         return dict(self.__dict__)
 
 
-def cutoffs_for(*, program: ScoringProgram, settings_row: ScoringSettings | None = None) -> Cutoffs:
+def cutoffs_for(
+    *, program: ScoringProgram, settings_row: ScoringSettings | None = None, tiers: list | None = None
+) -> Cutoffs:
     """The program's tier bounds as ops staff set them, with the hysteresis band."""
-    tiers = selectors.tiers_for(program=program)
+    tiers = tiers if tiers is not None else selectors.tiers_for(program=program)
     settings_row = settings_row or ScoringSettings.load()
     bounds = [t.lower_bound for t in tiers[:3]]
     return Cutoffs(
@@ -251,14 +253,21 @@ def lead_score_inline(*, payload: dict, program: ScoringProgram | None = None) -
     if model is None:
         raise LookupError(f"program {program.name!r} has no live model to score with")
     signals = selectors.signals_of_model(model=model)
-    frame = pd.DataFrame([{s.key: payload.get(s.key) for s in signals}], index=pd.Index([0], name="id"))
+    # One constructor call for the one-row frame: per-column assignments cost more than the scoring.
+    columns = {}
     for signal in signals:
+        value = payload.get(signal.key)
         if signal.value_type == "numerical":
-            frame[signal.key] = pd.to_numeric(frame[signal.key], errors="coerce").astype(float)
+            value = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").astype(float).to_numpy()
+        else:
+            value = [value]
+        columns[signal.key] = value
+    frame = pd.DataFrame(columns, index=pd.Index([0], name="id"))
     item = engine_score(model=model, frame=frame).iloc[0]
-    cutoffs = cutoffs_for(program=program)
+    tier_rows = selectors.tiers_for(program=program)
+    cutoffs = cutoffs_for(program=program, tiers=tier_rows)
     tier = str(cutoffs.tier_of(np.array([float(item["score"])]))[0])
-    tiers = {t.name: t for t in selectors.tiers_for(program=program)}
+    tiers = {t.name: t for t in tier_rows}
     return ScoreResult(
         lead_score=round(float(item["score"]), 2),
         tier=tier,
