@@ -684,6 +684,22 @@ def _range(query: dict) -> tuple:
     ) or end
 
 
+def _analytics_request(query_class, request):
+    """Parse an analytics query: the program, the date range (checked) and the body's common head."""
+    query = query_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    program = _program_by_slug(query.validated_data.get("program"))
+    start, end = _range(query.validated_data)
+    if start > end:
+        raise serializers.ValidationError({"start": ["start is after end."]})
+    body = {
+        "program": {"id": program.pk, "name": program.name, "slug": program.slug},
+        "start": start,
+        "end": end,
+    }
+    return query, program, start, end, body
+
+
 class PerformanceApi(ApiView):
     read_roles = READERS_STAFF
 
@@ -695,19 +711,13 @@ class PerformanceApi(ApiView):
         examples=[ex.PERFORMANCE_EXAMPLE],
     )
     def get(self, request):
-        query = s.RangeQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        program = _program_by_slug(query.validated_data.get("program"))
-        start, end = _range(query.validated_data)
-        if start > end:
-            raise serializers.ValidationError({"start": ["start is after end."]})
-        body = {
-            "program": {"id": program.pk, "name": program.name, "slug": program.slug},
-            "start": start,
-            "end": end,
-            "kpis": analytics.kpis(program=program, start=start, end=end),
-            "by_tier": analytics.by_tier(program=program, start=start, end=end),
-        }
+        query, program, start, end, body = _analytics_request(s.RangeQuery, request)
+        body.update(
+            {
+                "kpis": analytics.kpis(program=program, start=start, end=end),
+                "by_tier": analytics.by_tier(program=program, start=start, end=end),
+            }
+        )
         return Response(s.PerformanceOut(body).data)
 
 
@@ -722,22 +732,16 @@ class AnalyticsApi(ApiView):
         examples=[ex.ANALYTICS_EXAMPLE],
     )
     def get(self, request):
-        query = s.AnalyticsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        program = _program_by_slug(query.validated_data.get("program"))
-        start, end = _range(query.validated_data)
-        if start > end:
-            raise serializers.ValidationError({"start": ["start is after end."]})
-        body = {
-            "program": {"id": program.pk, "name": program.name, "slug": program.slug},
-            "start": start,
-            "end": end,
-            "score_distribution": analytics.score_distribution(program=program, start=start, end=end),
-            "funnel": analytics.funnel(program=program, start=start, end=end),
-            "sources": analytics.top_sources(program=program, start=start, end=end),
-            "geography": analytics.geography(program=program, start=start, end=end),
-            "trends": analytics.trends(
-                program=program, start=start, end=end, granularity=query.validated_data.get("granularity")
-            ),
-        }
+        query, program, start, end, body = _analytics_request(s.AnalyticsQuery, request)
+        body.update(
+            {
+                "score_distribution": analytics.score_distribution(program=program, start=start, end=end),
+                "funnel": analytics.funnel(program=program, start=start, end=end),
+                "sources": analytics.top_sources(program=program, start=start, end=end),
+                "geography": analytics.geography(program=program, start=start, end=end),
+                "trends": analytics.trends(
+                    program=program, start=start, end=end, granularity=query.validated_data.get("granularity")
+                ),
+            }
+        )
         return Response(s.AnalyticsOut(body).data)
