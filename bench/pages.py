@@ -3,7 +3,8 @@
     .venv/bin/python bench/pages.py [--leads 100000] [--runs 20] [--reuse NAME]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/pages.py
 
-Builds accounts, reps, leads, current scores, two score snapshots and one activity event per lead with
+Builds accounts, reps, leads, current scores, --decisions score snapshots (6 on average; most keep the
+lead's tier) and one activity event per lead with
 bulk inserts into a fresh database (SQLite file in /tmp, or a `bench_pages_<pid>` PostgreSQL database that
 is dropped afterwards), then times each page through Django's test client (full middleware stack,
 templates and charts; no network). Prints progress, then, as its LAST line, one JSON object:
@@ -63,7 +64,7 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def build(n_leads: int, seed: int = 1):
+def build(n_leads: int, decisions: int = 6, seed: int = 1):
     """Bulk-load the book; returns (program, a rep, an ops user, some of the rep's lead ids)."""
     from django.contrib.auth.models import Group, User
 
@@ -163,36 +164,32 @@ def build(n_leads: int, seed: int = 1):
                     tier_since=later - timedelta(hours=rng.uniform(0, 48)),
                 )
             )
-            snapshots.append(
-                ScoreSnapshot(
-                    lead_id=lead_id,
-                    program=program,
-                    model=model,
-                    score=first,
-                    tier=tier_of(first),
-                    trigger="created",
-                    subtotals=subtotals,
-                    top_factors=factors,
-                    inputs={"pricing_views_7d": 1},
-                    created_at=created,
+            # The created decision, then rescorings that mostly keep the tier (a score moving a few
+            # points), then the decision that set today's score: `decisions` per lead on average.
+            steps = [(created, first, "created", "")]
+            for _ in range(rng.randint(0, 2 * max(0, decisions - 2))):
+                steps.append((None, round(min(100, max(0, first + rng.uniform(-3, 3))), 1), "event", ""))
+            steps.append((later, score, "event", "Pricing page view"))
+            span = (later - created) / len(steps)
+            previous = ""
+            for k, (at, value, trigger, reason) in enumerate(steps):
+                snapshots.append(
+                    ScoreSnapshot(
+                        lead_id=lead_id,
+                        program=program,
+                        model=model,
+                        score=value,
+                        tier=tier_of(value),
+                        previous_tier=previous,
+                        trigger=trigger,
+                        reason=reason,
+                        subtotals=subtotals,
+                        top_factors=factors,
+                        inputs={"pricing_views_7d": k},
+                        created_at=at or created + span * k,
+                    )
                 )
-            )
-            snapshots.append(
-                ScoreSnapshot(
-                    lead_id=lead_id,
-                    program=program,
-                    model=model,
-                    score=score,
-                    tier=tier_of(score),
-                    previous_tier=tier_of(first),
-                    trigger="event",
-                    reason="Pricing page view",
-                    subtotals=subtotals,
-                    top_factors=factors,
-                    inputs={"pricing_views_7d": 3},
-                    created_at=later,
-                )
-            )
+                previous = tier_of(value)
             events.append(
                 ActivityEvent(
                     lead_id=lead_id,
@@ -208,7 +205,9 @@ def build(n_leads: int, seed: int = 1):
         log(f"  {start + size:,} leads")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # The steady state autovacuum keeps a table in: statistics, and a visibility map that lets
+            # the dashboard's reads be answered from covering indexes.
+            cursor.execute("VACUUM ANALYZE")
     rep = reps[0]
     rep_leads = list(
         Lead.objects.filter(owner=rep).order_by("?").values_list("pk", flat=True)[:40]
@@ -336,6 +335,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--decisions", type=int, default=6, help="scoring decisions per lead, on average")
     parser.add_argument(
         "--reuse",
         metavar="NAME",
@@ -365,7 +365,7 @@ def main() -> None:
         started = time.perf_counter()
         built = reused(args.leads) if args.reuse else None
         if built is None:
-            built = build(args.leads)
+            built = build(args.leads, args.decisions)
             log(f"built {args.leads:,} leads in {time.perf_counter() - started:.0f} s")
         program, rep, ops, rep_leads = built
         log(f"timing {args.runs} runs per page")

@@ -303,6 +303,14 @@ class LeadScore(models.Model):
         return self.override_tier if self.override_active() and self.override_tier else self.tier
 
 
+# A decision that moved a lead between the model's tiers, its first decision included. Manual overrides
+# are left out: the dashboards read the model's tiers, not a rep's correction. Tier migration reads only
+# these rows (a lead has a few tier changes but may have hundreds of decisions), through a partial index.
+TIER_CHANGE = ~models.Q(trigger=Trigger.MANUAL) & (
+    models.Q(previous_tier="") | ~models.Q(tier=models.F("previous_tier"))
+)
+
+
 class ScoreSnapshot(models.Model):
     """One scoring decision, with its inputs and model version: the decision log compliance reads."""
 
@@ -335,6 +343,12 @@ class ScoreSnapshot(models.Model):
                 fields=["program", "created_at"],
                 include=["lead", "id", "tier", "previous_tier"],
                 name="snapshot_program_date",
+            ),
+            models.Index(
+                fields=["program", "created_at"],
+                include=["lead", "id", "tier", "previous_tier"],
+                condition=TIER_CHANGE,
+                name="snapshot_tier_change",
             ),
         ]
 

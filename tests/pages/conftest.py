@@ -137,7 +137,9 @@ def make_lead(
     )
     tier = tier_of(score, program)
     history = history or [(min(created_days_ago, 1), score, "created")]
-    previous = ""
+    # As the services record them: a model decision's previous tier is the model's last tier, an
+    # override's the tier shown before it.
+    previous_model = previous_shown = ""
     for days_ago, value, trigger in history:
         value_tier = tier_of(value, program)
         ScoreSnapshot.objects.create(
@@ -146,14 +148,16 @@ def make_lead(
             model=model,
             score=value,
             tier=value_tier,
-            previous_tier=previous,
+            previous_tier=previous_shown if trigger == "manual" else previous_model,
             trigger=trigger,
             reason="" if trigger != "event" else "Pricing page view",
             subtotals={"firmographic": 20.0, "intent": value / 3},
             top_factors=[],
             created_at=now - timedelta(days=days_ago),
         )
-        previous = value_tier
+        previous_shown = value_tier
+        if trigger != "manual":
+            previous_model = value_tier
     LeadScore.objects.create(
         lead=lead,
         program=program,

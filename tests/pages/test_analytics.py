@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from scoring import analytics
 
-from .conftest import make_lead
+from .conftest import make_lead, tier_of
 
 pytestmark = pytest.mark.django_db
 
@@ -97,13 +97,64 @@ def test_tier_migration_between_two_dates(program, rep):
     )
     # First scored inside the range: New -> Warm.
     make_lead(program, score=55, owner=rep, created_days_ago=3, history=[(3, 55, "created")])
-    # Not rescored in the range: not counted.
+    # Not rescored in the range: stayed Cold.
     make_lead(program, score=10, owner=rep, created_days_ago=40, history=[(40, 10, "created")])
+    # Rescored in the range without changing tier, then overridden to Hot by a rep: stayed Warm, since
+    # the dashboard reads the model's tiers.
+    make_lead(
+        program,
+        score=60,
+        owner=rep,
+        created_days_ago=40,
+        history=[(40, 58, "created"), (4, 60, "event"), (2, 60, "manual")],
+    )
     today = timezone.localdate()
     migration = analytics.tier_migration(program=program, start=today - timedelta(days=10), end=today)
     flows = {(f["from"], f["to"]): f["leads"] for f in migration["flows"]}
-    assert flows == {("Cool", "Hot"): 1, ("New", "Warm"): 1}
-    assert migration["from_tiers"][0] == "New" and migration["total"] == 2
+    assert flows == {("Cool", "Hot"): 1, ("New", "Warm"): 1, ("Cold", "Cold"): 1, ("Warm", "Warm"): 1}
+    assert migration["from_tiers"][0] == "New" and migration["total"] == 4
+    # A range that ended 10 days ago: the first lead was still Cool, the second not scored yet.
+    past = analytics.tier_migration(
+        program=program, start=today - timedelta(days=35), end=today - timedelta(days=10)
+    )
+    flows = {(f["from"], f["to"]): f["leads"] for f in past["flows"]}
+    assert flows == {("New", "Cool"): 1, ("Cold", "Cold"): 1, ("Warm", "Warm"): 1}
+
+
+def test_tier_migration_matches_each_leads_history(program, rep):
+    """Against a lead-by-lead reading of random histories: the tier of the last decision before each end of
+    the range (manual overrides left out), "New" before the first one."""
+    import random
+
+    rng = random.Random(7)
+    histories = []
+    for _ in range(40):
+        days = sorted(rng.sample(range(1, 60), rng.randint(1, 6)), reverse=True)
+        history = [
+            (d, float(rng.randint(0, 100)), rng.choice(["event", "event", "cadence", "manual"])) for d in days
+        ]
+        history[0] = (history[0][0], history[0][1], "created")
+        model_steps = [h for h in history if h[2] != "manual"]
+        make_lead(program, score=model_steps[-1][1], owner=rep, created_days_ago=days[0], history=history)
+        histories.append(model_steps)
+    today = timezone.localdate()
+    for start_ago, end_ago in ((30, 0), (45, 15), (59, 40), (10, 9)):
+        start, end = today - timedelta(days=start_ago), today - timedelta(days=end_ago)
+        lo, hi = analytics._bounds(start, end)
+        now = timezone.now()
+
+        def tier_before(steps, moment, now=now):
+            earlier = [s for s in steps if now - timedelta(days=s[0]) < moment]
+            return tier_of(earlier[-1][1], program) if earlier else None
+
+        expected: dict = {}
+        for steps in histories:
+            at_end = tier_before(steps, hi)
+            if at_end is not None:
+                key = (tier_before(steps, lo) or "New", at_end)
+                expected[key] = expected.get(key, 0) + 1
+        got = analytics.tier_migration(program=program, start=start, end=end)
+        assert {(f["from"], f["to"]): f["leads"] for f in got["flows"]} == expected, (start_ago, end_ago)
 
 
 def test_performance_is_json_ready(cohort):
