@@ -99,15 +99,6 @@ def key_client(scope: str, name: str = "crm-sync") -> tuple[APIClient, Integrati
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # The admin pages render static URLs; the manifest storage needs a collectstatic run first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
 def _fresh_throttle_buckets():
     # Throttle counters live in the cache; each test starts with empty buckets.
     cache.clear()

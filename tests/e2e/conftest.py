@@ -18,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import require
+from tests.factories import make_user, program_with_tiers, tier_namer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,21 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-PLOTLY_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "scoring.charts.PlotlyJsFinder",
-]
-
-
-@pytest.fixture(autouse=True)
-def _static_for_live_server(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    if "scoring.charts.PlotlyJsFinder" not in settings.STATICFILES_FINDERS:
-        settings.STATICFILES_FINDERS = PLOTLY_FINDERS
 
 
 @pytest.fixture(scope="session")
@@ -196,14 +182,10 @@ AGAINST = [
 def build_demo(*, program, reps, model, n: int = 48, seed: int = 7) -> list:
     """A small, realistic book of leads for the browser tests and their screenshots."""
     from leadscoring.models import Account, ActivityEvent, Lead
-    from scoring.models import LeadScore, ScoreSnapshot, TierDefinition
+    from scoring.models import LeadScore, ScoreSnapshot
 
     rng = random.Random(seed)
-    tiers = list(TierDefinition.objects.filter(program=program).order_by("rank"))
-
-    def tier_of(score):
-        return next((t.name for t in tiers if score >= t.lower_bound), tiers[-1].name)
-
+    tier_of = tier_namer(program)
     accounts = [
         Account.objects.create(
             name=name, industry=industry, employee_count=size, country=rng.choice(COUNTRIES)
@@ -320,40 +302,14 @@ def demo(transactional_db):
     """Users in each role and a book of leads; returns a namespace the tests read."""
     from types import SimpleNamespace
 
-    from django.contrib.auth.models import Group, User
     from django.db import transaction
 
-    from scoring.models import ScoringModel, TierDefinition
-    from scoring.selectors import program_default
+    from scoring.models import ScoringModel
 
-    program = program_default()
-    if not TierDefinition.objects.filter(program=program).exists():
-        from scoring.defaults import DEFAULT_TIERS, signal_rows
-        from scoring.models import Signal
-
-        for name, rank, lower, colour, sla, action, cadence in DEFAULT_TIERS:
-            TierDefinition.objects.create(
-                program=program,
-                name=name,
-                rank=rank,
-                lower_bound=lower,
-                colour=colour,
-                sla_hours=sla,
-                recommended_action=action,
-                cadence_days=cadence,
-            )
-        Signal.objects.bulk_create([Signal(**row) for row in signal_rows(program.pk)])
-
-    def user(username, role, first, last, **extra):
-        u = User.objects.create_user(
-            username=username, password=f"pw-{username}", first_name=first, last_name=last, **extra
-        )
-        u.groups.add(Group.objects.get_or_create(name=role)[0])
-        return u
-
-    rita = user("rita", "Rep", "Rita", "Alvarez")
-    oscar = user("oscar", "Rep", "Oscar", "Lindqvist")
-    ops = user("olivia", "Ops", "Olivia", "Park", is_staff=True)
+    program = program_with_tiers(signals=True)
+    rita = make_user("rita", "Rep", first_name="Rita", last_name="Alvarez")
+    oscar = make_user("oscar", "Rep", first_name="Oscar", last_name="Lindqvist")
+    ops = make_user("olivia", "Ops", first_name="Olivia", last_name="Park", is_staff=True)
     model = ScoringModel.objects.create(
         program=program,
         name="Gradient boosting, Q3",

@@ -94,12 +94,7 @@ def test_event_and_deal_resources_resolve_references_and_ignore_resent_events():
     assert Deal.objects.get().lead.external_id == "L-1"
 
 
-def test_admin_import_page_previews_a_csv_with_its_row_errors(admin_client, settings):
-    # Rendering a page needs static names without whitenoise's manifest (not built in tests).
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def test_admin_import_page_previews_a_csv_with_its_row_errors(admin_client):
     csv_text = "external_id,email,timeline_days\nL-1,a@example.com,30\nL-2,b@example.com,ten\n"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -115,11 +110,7 @@ def test_admin_import_page_previews_a_csv_with_its_row_errors(admin_client, sett
     assert Lead.objects.count() == 0
 
 
-def test_admin_import_page_offers_to_confirm_a_clean_preview(admin_client, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def test_admin_import_page_offers_to_confirm_a_clean_preview(admin_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile(

@@ -7,8 +7,7 @@ import pytest
 from django.utils import timezone
 
 from scoring import analytics
-
-from .conftest import make_lead, tier_of
+from tests.factories import make_lead, tier_of
 
 pytestmark = pytest.mark.django_db
 

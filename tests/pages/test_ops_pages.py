@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scoring.models import ScoringSettings, Signal, TierDefinition
-
-from .conftest import make_lead
+from tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
 

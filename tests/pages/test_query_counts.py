@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scoring import services
-
-from .conftest import make_lead
+from tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from audit.models import PersonalDataAccess
 from scoring.models import LeadFeedback
-
-from .conftest import make_lead
+from tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
 
