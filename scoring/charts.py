@@ -8,6 +8,7 @@ No chart here needs anything from the network (no map tiles, no topojson), so pa
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import plotly
@@ -427,7 +428,18 @@ def score_history_chart(points: list[dict], tiers) -> str:
             shapes=shapes,
             height=260,
             yaxis={"range": [0, 100], "title": {"text": "Score"}, "dtick": 25},
-            xaxis={"type": "date"},
+            xaxis={"type": "date", **_history_span(points)},
         ),
     }
     return render(fig, div_id="chart-history", label="Score history with tier changes")
+
+
+def _history_span(points: list[dict]) -> dict:
+    """A week at least on the time axis: plotly zooms one decision, or a day's, to milliseconds."""
+    if not points:
+        return {}
+    moments = [datetime.fromisoformat(str(p["at"])) for p in points]
+    first, last = min(moments), max(moments)
+    if last - first >= timedelta(days=7):
+        return {}
+    return {"range": [(last - timedelta(days=7)).isoformat(), (last + timedelta(hours=12)).isoformat()]}

@@ -25,6 +25,7 @@ class Trigger(models.TextChoices):
     API = "api", "API request"
     STALE = "stale", "Stale downgrade"
     DEPLOY = "deploy", "Model deployed"
+    REPLAY = "replay", "History replay"
 
 
 class Trend(models.TextChoices):

@@ -16,6 +16,7 @@ from .config import (
 )
 from .jobs import job_chunk_done, job_finish, job_progress
 from .lifecycle import DeployRefused, model_bootstrap, model_deploy, model_rollback
+from .replay import ReplayRefused, scores_replay
 from .scoring import (
     RescoreResult,
     ScoreResult,
@@ -47,6 +48,8 @@ __all__ = [
     "leads_rescore_on_cadence",
     "leads_stale_downgrade",
     "model_bootstrap",
+    "scores_replay",
+    "ReplayRefused",
     "model_create",
     "model_deploy",
     "model_rollback",

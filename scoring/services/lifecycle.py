@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ScoringModel, ScoringProgram, TierDefinition
+from ..models import ScoreSnapshot, ScoringModel, ScoringProgram, TierDefinition
 
 
 class DeployRefused(ValueError):
@@ -89,10 +89,19 @@ def model_rollback(*, program: ScoringProgram, actor=None) -> ScoringModel:
 
 
 def model_bootstrap(
-    *, program: ScoringProgram, actor=None, model_type: str = "logistic_regression"
+    *,
+    program: ScoringProgram,
+    actor=None,
+    model_type: str = "logistic_regression",
+    replay_days: int = 0,
+    replay_every_days: int = 14,
 ) -> ScoringModel | None:
-    """First run: train and deploy a first version when the program has none live (idempotent)."""
+    """First run: train and deploy a first version when the program has none live (idempotent). With
+    `replay_days`, the book is first scored as it stood at past moments (`scores_replay`), so score
+    histories, trends and tier migration have something to show on day one."""
     from ..selectors import model_live
+    from .batch import leads_batch_score_start
+    from .replay import scores_replay
     from .training import model_create, model_train
 
     if model_live(program=program) is not None:
@@ -102,4 +111,8 @@ def model_bootstrap(
     reason = (
         "" if model.validation_passed else "first model on a new install; gates reviewed after more history"
     )
-    return model_deploy(model=model, actor=actor, override_reason=reason)
+    model = model_deploy(model=model, actor=actor, override_reason=reason, rescore=False)
+    if replay_days and not ScoreSnapshot.objects.filter(program=program).exists():
+        scores_replay(program=program, days=replay_days, every_days=replay_every_days, actor=actor)
+    leads_batch_score_start(actor=actor, trigger="deploy", program=program)
+    return model

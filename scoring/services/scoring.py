@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadscoring.models import Lead
@@ -26,6 +27,7 @@ from ..models import (
     ScoringProgram,
     ScoringSettings,
     Trend,
+    Trigger,
 )
 from .artifacts import artifact_load
 from .bulk_write import lead_scores_upsert, snapshots_write
@@ -108,21 +110,33 @@ def _trend(current: float, earlier: float | None, band: float) -> str:
 
 
 def _scores_at_window_start(lead_ids, program, since) -> dict[int, float]:
-    rows = (
-        ScoreSnapshot.objects.filter(lead_id__in=lead_ids, program=program, created_at__gte=since)
-        .order_by("lead_id", "created_at")
-        .values_list("lead_id", "score")
+    """The model score each lead had when the trend window began: its last decision before `since`, else
+    (a lead first scored inside the window) its first one since. Leads rescored less often than the window
+    still get a trend; manual overrides are left out (a rep's correction is not the model moving)."""
+    decisions = ScoreSnapshot.objects.filter(lead=OuterRef("pk"), program=program).exclude(
+        trigger=Trigger.MANUAL
     )
-    earliest: dict[int, float] = {}
-    for lead_id, score in rows:
-        earliest.setdefault(lead_id, score)
-    return earliest
+    before = decisions.filter(created_at__lt=since).order_by("-created_at", "-id").values("score")[:1]
+    after = decisions.filter(created_at__gte=since).order_by("created_at", "id").values("score")[:1]
+    rows = (
+        Lead.objects.filter(pk__in=lead_ids)
+        .annotate(start=Coalesce(Subquery(before), Subquery(after)))
+        .values_list("pk", "start")
+    )
+    return {pk: start for pk, start in rows if start is not None}
 
 
 def _score_chunk(
-    *, lead_ids: list[int], program: ScoringProgram, model: ScoringModel, trigger: str, actor, reason: str
+    *,
+    lead_ids: list[int],
+    program: ScoringProgram,
+    model: ScoringModel,
+    trigger: str,
+    actor,
+    reason: str,
+    as_of: datetime | None = None,
 ) -> RescoreResult:
-    now = timezone.now()
+    now = as_of or timezone.now()
     settings_row = ScoringSettings.load()
     cutoffs = cutoffs_for(program=program, settings_row=settings_row)
     with transaction.atomic():
@@ -203,9 +217,16 @@ def _score_chunk(
 
 
 def leads_rescore(
-    *, lead_ids: list[int], trigger: str, program: ScoringProgram | None = None, actor=None, reason: str = ""
+    *,
+    lead_ids: list[int],
+    trigger: str,
+    program: ScoringProgram | None = None,
+    actor=None,
+    reason: str = "",
+    as_of: datetime | None = None,
 ) -> RescoreResult:
-    """Rescore leads in chunks; a chunk that fails is retried lead by lead so one bad lead stops nothing."""
+    """Rescore leads in chunks; a chunk that fails is retried lead by lead so one bad lead stops nothing.
+    `as_of` scores them from what was known at that moment and dates the decisions then (history replay)."""
     program = program or selectors.program_default()
     model = selectors.model_live(program=program)
     if model is None:
@@ -217,7 +238,13 @@ def leads_rescore(
         try:
             result.merge(
                 _score_chunk(
-                    lead_ids=chunk, program=program, model=model, trigger=trigger, actor=actor, reason=reason
+                    lead_ids=chunk,
+                    program=program,
+                    model=model,
+                    trigger=trigger,
+                    actor=actor,
+                    reason=reason,
+                    as_of=as_of,
                 )
             )
         except Exception:
@@ -229,7 +256,12 @@ def leads_rescore(
             for lead_id in chunk:
                 result.merge(
                     leads_rescore(
-                        lead_ids=[lead_id], trigger=trigger, program=program, actor=actor, reason=reason
+                        lead_ids=[lead_id],
+                        trigger=trigger,
+                        program=program,
+                        actor=actor,
+                        reason=reason,
+                        as_of=as_of,
                     )
                 )
     return result

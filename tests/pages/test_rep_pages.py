@@ -187,3 +187,14 @@ def test_anonymous_is_sent_to_login_and_integration_is_refused(client, integrati
     refused = client.get(reverse("leads"))
     assert refused.status_code == 403
     assert b"have access" in refused.content
+
+
+def test_a_lead_scored_once_shows_a_week_of_history_not_milliseconds():
+    from scoring.charts import _history_span
+
+    one = [{"at": "2026-11-30T16:30:46.443500+00:00"}]
+    assert _history_span(one) == {
+        "range": ["2026-11-23T16:30:46.443500+00:00", "2026-12-01T04:30:46.443500+00:00"]
+    }
+    months = [{"at": "2026-09-01T00:00:00+00:00"}, *one]
+    assert _history_span(months) == {}  # long enough: plotly's own range

@@ -201,6 +201,25 @@ def test_trend_compares_with_the_score_at_the_start_of_the_window(live_model):
 
 
 @pytest.mark.django_db
+def test_trend_reads_the_score_in_force_when_the_window_began(live_model):
+    # Last scored 20 days ago, before the 14-day window: the trend compares with that score, not with
+    # nothing (a lead rescored less often than the window would otherwise always look stable).
+    row = LeadScore.objects.filter(score__gt=30).order_by("-lead_id").first()
+    ScoreSnapshot.objects.filter(lead=row.lead).update(created_at=timezone.now() - timedelta(days=30))
+    ScoreSnapshot.objects.create(
+        lead=row.lead,
+        program=row.program,
+        model=live_model,
+        score=row.score - 25,
+        tier="Cold",
+        trigger="batch",
+        created_at=timezone.now() - timedelta(days=20),
+    )
+    services.lead_rescore(lead=row.lead, trigger="batch")
+    assert LeadScore.objects.get(pk=row.pk).trend == "rising"
+
+
+@pytest.mark.django_db
 def test_what_if_migration_matrix_accounts_for_every_open_lead(live_model):
     from scoring.whatif import whatif
 

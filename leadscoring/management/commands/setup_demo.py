@@ -14,8 +14,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--leads", type=int, default=DEFAULT_LEADS)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--replay-days",
+            type=int,
+            default=126,
+            help="score the book as of every 14 days over this many past days before today's scoring, "
+            "so score histories and tier migration have something to show (0: no replay)",
+        )
 
-    def handle(self, *args, leads: int, seed: int, **options):
+    def handle(self, *args, leads: int, seed: int, replay_days: int, **options):
         result = demo_setup(leads=leads, seed=seed)
         if result.loaded is not None:
             self.stdout.write(summary(result.loaded))
@@ -26,7 +33,7 @@ class Command(BaseCommand):
 
         program = selectors.program_default()
         try:
-            model = services.model_bootstrap(program=program)
+            model = services.model_bootstrap(program=program, replay_days=replay_days)
         except ValueError as exc:
             # Too little closed history is a state to report, not a crash: ops staff train later.
             model = None
