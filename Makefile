@@ -29,11 +29,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The real-worker test runs in its own process: it passes alone but not after the rest of the
-# suite in one process (not yet understood; see the stop-8 note).
 test: lint
-	$(VENV)/bin/pytest -m "not celery_worker"
-	$(VENV)/bin/pytest -m celery_worker
+	$(VENV)/bin/pytest
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var
