@@ -38,19 +38,31 @@ def search_filter(search: str) -> Q:
     or in lower case, through the email index, and not against names or reasons, so looking a lead up by
     email reads that lead's decisions only. Anything else is looked for in the email, the names and the
     reason, and matched exactly against the external id.
+
+    The matching leads are read first and passed as a list of ids: given a subquery instead, PostgreSQL
+    guessed a hundred matches and walked the whole log newest first looking for them (300 ms for a lead
+    whose decisions are old, on 600,000 decisions); with the ids it reads each lead's decisions by index.
     """
     if "@" in search:
         leads = Lead.objects.filter(
             Q(external_id=search) | Q(email__startswith=search) | Q(email__startswith=search.lower())
         )
-        return Q(lead__in=leads.values("pk"))
+        return Q(lead_id__in=_lead_ids(leads))
     leads = Lead.objects.filter(
         Q(external_id=search)
         | Q(email__icontains=search)
         | Q(last_name__icontains=search)
         | Q(first_name__icontains=search)
     )
-    return Q(lead__in=leads.values("pk")) | Q(reason__icontains=search)
+    return Q(lead_id__in=_lead_ids(leads)) | Q(reason__icontains=search)
+
+
+SEARCH_LEADS = 2000
+
+
+def _lead_ids(leads) -> list[int]:
+    """The first SEARCH_LEADS matching leads' ids: a search that broad is refined, not read to the end."""
+    return list(leads.order_by("pk").values_list("pk", flat=True)[:SEARCH_LEADS])
 
 
 class CappedPaginator(Paginator):
