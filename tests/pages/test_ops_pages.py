@@ -164,6 +164,9 @@ def test_settings_refuses_bad_input_with_a_message(client, ops, leads):
     assert "is not a number" in response.content.decode()
     response = client.post(reverse("scoring-settings"), {"action": "rollback"}, follow=True)
     assert "no earlier live version" in response.content.decode()
+    # The page offers no rollback it cannot do.
+    page = client.get(reverse("scoring-settings")).content.decode()
+    assert "nothing to roll back to yet" in page and 'value="rollback"' not in page
 
 
 def test_audit_page_decision_log_search_and_config_history(client, ops, leads):
@@ -227,3 +230,16 @@ def test_audit_log_counts_only_up_to_ten_pages_ahead(client, ops, program, rep, 
     assert page.has_next()
     page = client.get(reverse("scoring-audit"), {"page": 3}).context["page"]
     assert not page.paginator.capped and page.paginator.count == 13 and page.number == 3
+
+
+def test_settings_offers_to_roll_back_to_the_version_the_live_one_replaced(client, ops, leads, live_model):
+    from scoring.models import ScoringModel
+
+    earlier = ScoringModel.objects.create(
+        program=leads, name="Earlier", version=live_model.version + 7, status="retired"
+    )
+    live_model.replaces = earlier
+    live_model.save(update_fields=["replaces"])
+    client.force_login(ops)
+    page = client.get(reverse("scoring-settings")).content.decode()
+    assert f"Roll back to v{earlier.version}" in page and 'value="rollback"' in page
