@@ -554,11 +554,14 @@ def tier_migration(*, program: ScoringProgram, start: date, end: date, tiers=Non
     names = [t.name for t in tiers]
     seen = {f for f, _ in flows} | {t for _, t in flows}
     extra = sorted(seen - set(names) - {"New"})
+    from_tiers, to_tiers = ["New", *names, *extra], [*names, *extra]
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "from_tiers": ["New", *names, *extra],
-        "to_tiers": [*names, *extra],
+        "from_tiers": from_tiers,
+        "to_tiers": to_tiers,
+        # The same flows as a table: matrix[i][j] leads went from from_tiers[i] to to_tiers[j].
+        "matrix": [[flows.get((f, t), 0) for t in to_tiers] for f in from_tiers],
         "flows": sorted(
             ({"from": f, "to": t, "leads": n} for (f, t), n in flows.items()),
             key=lambda f: (-f["leads"], f["from"], f["to"]),

@@ -90,8 +90,23 @@ def performance(request: HttpRequest) -> HttpResponse:
             "kpi_cards": _kpi_cards(k),
             "charts": chart_html,
             "has_leads": has_leads,
+            "migration_rows": _migration_rows(data["tier_migration"]),
         },
     )
+
+
+def _migration_rows(migration: dict) -> list[dict]:
+    """The migration matrix as table rows; the diagonal (kept their tier) is marked."""
+    return [
+        {
+            "tier": tier_from,
+            "cells": [
+                {"leads": n, "stayed": tier_from == tier_to}
+                for tier_to, n in zip(migration["to_tiers"], row, strict=True)
+            ],
+        }
+        for tier_from, row in zip(migration["from_tiers"], migration["matrix"], strict=True)
+    ]
 
 
 def _programs():

@@ -112,6 +112,8 @@ def test_tier_migration_between_two_dates(program, rep):
     flows = {(f["from"], f["to"]): f["leads"] for f in migration["flows"]}
     assert flows == {("Cool", "Hot"): 1, ("New", "Warm"): 1, ("Cold", "Cold"): 1, ("Warm", "Warm"): 1}
     assert migration["from_tiers"][0] == "New" and migration["total"] == 4
+    matrix, rows, cols = migration["matrix"], migration["from_tiers"], migration["to_tiers"]
+    assert matrix[rows.index("Cool")][cols.index("Hot")] == 1 and sum(map(sum, matrix)) == 4
     # A range that ended 10 days ago: the first lead was still Cool, the second not scored yet.
     past = analytics.tier_migration(
         program=program, start=today - timedelta(days=35), end=today - timedelta(days=10)

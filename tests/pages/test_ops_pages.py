@@ -54,6 +54,12 @@ def test_performance_dashboard_renders_kpis_and_every_chart(client, ops, leads):
         labels = [c["label"] for c in page.context["kpi_cards"]]
         assert labels[0] == "Lead volume" and "Revenue attributed" in labels
         assert page.context["k"]["lead_volume"] == 3
+        # The migration in numbers: the three leads were first scored inside the 90 days, one ends Hot.
+        rows = {r["tier"]: r["cells"] for r in page.context["migration_rows"]}
+        to_hot = page.context["data"]["tier_migration"]["to_tiers"].index("Hot")
+        assert rows["New"][to_hot] == {"leads": 1, "stayed": False}
+        assert sum(c["leads"] for c in rows["New"]) == 3
+        assert "Tier migration, in leads" in body
 
 
 def test_performance_date_range_from_get_params(client, ops, leads):
