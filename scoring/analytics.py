@@ -102,10 +102,15 @@ def cohort(*, program: ScoringProgram, start: date, end: date) -> QuerySet[LeadS
 @contextmanager
 def _roomy():
     """A cursor whose sorts and materialized CTEs stay in memory: on PostgreSQL, 64 MB of work_mem for
-    this one transaction (the 4 MB default spills the dashboard's sorts to disk)."""
+    this one transaction (the 4 MB default spills the dashboard's sorts to disk). SQLite gets a plain
+    cursor: its transactions begin IMMEDIATE (settings), which would make two dashboard reads queue for
+    the write lock instead of running side by side."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         yield cursor
 
 
