@@ -100,6 +100,7 @@ def _migration_rows(migration: dict) -> list[dict]:
     return [
         {
             "tier": tier_from,
+            "colour": migration["colours"].get(tier_from, ""),
             "cells": [
                 {"leads": n, "stayed": tier_from == tier_to}
                 for tier_to, n in zip(migration["to_tiers"], row, strict=True)
