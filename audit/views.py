@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.core.paginator import Paginator
 from django.db.models import Case, Q, When
 from django.http import HttpRequest, HttpResponse
@@ -18,17 +16,11 @@ from scoring.models import ScoreSnapshot, ScoringModel, ScoringSettings, Signal,
 from scoring.views import date_range
 
 from .models import PersonalDataAccess
+from .reports import model_audit
 
 PAGE_SIZE = 30
 HISTORY_SIZE = 40
 CHANGE_TYPES = {"+": "Created", "~": "Changed", "-": "Deleted"}
-# The sections a trained version may record about its data and its fairness, in the order shown.
-REPORT_SECTIONS = [
-    ("data_quality", "Data quality", ("data_quality", "audit", "data_audit")),
-    ("drift", "Drift", ("drift", "psi", "score_drift")),
-    ("bias", "Bias and fairness", ("bias", "fairness")),
-    ("errors", "Errors: false positives and negatives", ("errors", "error_analysis", "false_positives")),
-]
 
 
 def search_filter(search: str) -> Q:
@@ -123,33 +115,6 @@ def config_changes(limit: int = HISTORY_SIZE) -> list[dict]:
     return rows[:limit]
 
 
-def _present(value) -> list[dict]:
-    """A report section as rows of (name, text); nested structures are shown as compact JSON."""
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = ((str(i + 1), v) for i, v in enumerate(value))
-    else:
-        return [{"name": "", "text": str(value)}]
-    rows = []
-    for name, item in items:
-        if isinstance(item, dict | list):
-            text = json.dumps(item, indent=1, default=str)
-            rows.append({"name": str(name).replace("_", " "), "text": text, "block": True})
-        else:
-            rows.append({"name": str(name).replace("_", " "), "text": str(item), "block": False})
-    return rows
-
-
-def report_sections(model: ScoringModel | None) -> list[dict]:
-    metrics = model.metrics if model is not None and isinstance(model.metrics, dict) else {}
-    sections = []
-    for key, title, names in REPORT_SECTIONS:
-        found = next((metrics[n] for n in names if metrics.get(n) not in (None, {}, [])), None)
-        sections.append({"key": key, "title": title, "rows": _present(found) if found is not None else []})
-    return sections
-
-
 @role_required(is_ops, is_compliance)
 def audit_page(request: HttpRequest) -> HttpResponse:
     """Lead Scoring Audit: the decision log with search, configuration history and the audit reports."""
@@ -200,7 +165,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "changes": config_changes(),
             "latest": latest,
-            "sections": report_sections(latest),
+            "sections": model_audit(latest, program),
             "accesses": list(PersonalDataAccess.objects.select_related("user")[:15]),
         },
     )

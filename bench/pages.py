@@ -217,6 +217,34 @@ def build(n_leads: int, decisions: int = 6, seed: int = 1):
     return program, rep, ops, rep_leads
 
 
+def audit_content(program) -> None:
+    """What a training run records and the Audit page's reports read: holdout deciles, the data audit and
+    the signals (so the drift, bias and data-quality reports do their full work)."""
+    from scoring.models import ScoringModel
+
+    model = ScoringModel.objects.get(program=program, status="live")
+    model.metrics = {
+        **model.metrics,
+        "n_test": 3000,
+        "lift_by_decile": [
+            {"decile": 10 - k, "n": 300, "score_min": 10.0 * k, "score_max": 10.0 * k + 9.99}
+            for k in range(10)
+        ],
+        "tiers": {"hot": {"name": "Hot", "fp": 40, "fn": 90, "precision": 0.6, "recall": 0.4}},
+    }
+    model.signals = [{"key": "pricing_views_7d", "name": "Pricing page views (7 days)"}]
+    model.data_audit = {
+        "n_closed": 10000,
+        "n_won": 4000,
+        "n_lost": 6000,
+        "base_rate": 0.4,
+        "confidence": "adequate",
+        "completeness": {"pricing_views_7d": 1.0},
+        "duplicates": {"rows": 0},
+    }
+    model.save(update_fields=["metrics", "signals", "data_audit"])
+
+
 def reused(n_leads: int):
     """(program, rep, ops, rep's lead ids) from a database `build` filled with n_leads leads, else None."""
     from django.contrib.auth.models import User
@@ -368,6 +396,7 @@ def main() -> None:
             built = build(args.leads, args.decisions)
             log(f"built {args.leads:,} leads in {time.perf_counter() - started:.0f} s")
         program, rep, ops, rep_leads = built
+        audit_content(program)
         log(f"timing {args.runs} runs per page")
         parts = profile_dashboard(program)
         pages = time_pages(rep, ops, rep_leads, args.runs)
