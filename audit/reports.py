@@ -338,7 +338,7 @@ def errors(model: ScoringModel, program: ScoringProgram, threshold: float | None
         )
     else:
         rows.append(_row("Reported by reps", f"no feedback in the last {FEEDBACK_DAYS} days"))
-    summary = rows[0]["text"] if rows else ""
+    summary = "Wrong calls at the Hot and Warm cut-offs on the holdout, and the ones reps reported since."
     return _section("errors", "Errors: false positives and negatives", rows, summary, basis)
 
 
