@@ -39,22 +39,24 @@ def search_filter(search: str) -> Q:
         leads = Lead.objects.filter(
             Q(external_id=search) | Q(email__startswith=search) | Q(email__startswith=search.lower())
         )
-        return Q(lead_id__in=_lead_ids(leads))
+        return _leads_named(leads)
     leads = Lead.objects.filter(
         Q(external_id=search)
         | Q(email__icontains=search)
         | Q(last_name__icontains=search)
         | Q(first_name__icontains=search)
     )
-    return Q(lead_id__in=_lead_ids(leads)) | Q(reason__icontains=search)
+    return _leads_named(leads) | Q(reason__icontains=search)
 
 
 SEARCH_LEADS = 2000
 
 
-def _lead_ids(leads) -> list[int]:
-    """The first SEARCH_LEADS matching leads' ids: a search that broad is refined, not read to the end."""
-    return list(leads.order_by("pk").values_list("pk", flat=True)[:SEARCH_LEADS])
+def _leads_named(leads) -> Q:
+    """The leads as a list of ids when there are at most SEARCH_LEADS of them, else as a subquery (a
+    search that broad matches too many leads for a literal list, and the planner then expects many)."""
+    ids = list(leads.order_by("pk").values_list("pk", flat=True)[: SEARCH_LEADS + 1])
+    return Q(lead_id__in=ids) if len(ids) <= SEARCH_LEADS else Q(lead__in=leads.values("pk"))
 
 
 class CappedPaginator(Paginator):

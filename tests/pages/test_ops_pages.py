@@ -248,3 +248,16 @@ def test_settings_offers_to_roll_back_to_the_version_the_live_one_replaced(clien
     client.force_login(ops)
     page = client.get(reverse("scoring-settings")).content.decode()
     assert f"Roll back to v{earlier.version}" in page and 'value="rollback"' in page
+
+
+def test_audit_search_matching_many_leads_still_finds_them_all(
+    client, ops, program, rep, live_model, monkeypatch
+):
+    from audit import views
+
+    monkeypatch.setattr(views, "SEARCH_LEADS", 1)  # past the cap the search reads the leads as a subquery
+    for email in ("kim.one@acme.example", "kim.two@acme.example"):
+        make_lead(program, score=50, owner=rep, email=email, model=live_model)
+    client.force_login(ops)
+    assert client.get(reverse("scoring-audit"), {"q": "kim."}).context["page"].paginator.count == 2
+    assert client.get(reverse("scoring-audit"), {"q": "kim.one@"}).context["page"].paginator.count == 1
