@@ -105,7 +105,8 @@ def data_quality(model: ScoringModel) -> dict:
                 + ", ".join(f"{labels.get(k, k)} ({v['n']})" for k, v in worst),
             )
         )
-    duplicates = (audit.get("duplicates") or {}).get("rows", 0)
+    duplicates = audit.get("duplicates") or {}
+    duplicates = duplicates.get("rows", 0) if isinstance(duplicates, dict) else int(duplicates)
     rows.append(_row("Duplicate rows", f"{duplicates:,}", WATCH if duplicates else ""))
     leakage = audit.get("leakage_flagged") or []
     rows.append(
@@ -152,8 +153,8 @@ def drift(model: ScoringModel, program: ScoringProgram) -> dict:
     )
     if len(deciles) >= 2:
         cuts = [d["score_min"] for d in deciles[1:]]
-        total = sum(d["n"] for d in deciles) or 1
-        expected = [d["n"] / total for d in deciles]
+        total = sum(d.get("n", 0) for d in deciles) or 1
+        expected = [d.get("n", 0) / total for d in deciles]
         scored = LeadScore.objects.filter(program=program, model=model)
         counts = scored.aggregate(
             n=Count("pk"), **{f"ge{i}": Count("pk", filter=Q(score__gte=cut)) for i, cut in enumerate(cuts)}
