@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ScoreSnapshot, ScoringModel, ScoringProgram, TierDefinition
+from ..models import ScoringModel, ScoringProgram, TierDefinition
 
 
 class DeployRefused(ValueError):
@@ -101,7 +103,7 @@ def model_bootstrap(
     histories, trends and tier migration have something to show on day one."""
     from ..selectors import model_live
     from .batch import leads_batch_score_start
-    from .replay import scores_replay
+    from .replay import ReplayRefused, scores_replay
     from .training import model_create, model_train
 
     if model_live(program=program) is not None:
@@ -112,7 +114,10 @@ def model_bootstrap(
         "" if model.validation_passed else "first model on a new install; gates reviewed after more history"
     )
     model = model_deploy(model=model, actor=actor, override_reason=reason, rescore=False)
-    if replay_days and not ScoreSnapshot.objects.filter(program=program).exists():
-        scores_replay(program=program, days=replay_days, every_days=replay_every_days, actor=actor)
+    # A program that already has decisions (an earlier version's) is refused a replay; today's scoring
+    # still runs.
+    if replay_days:
+        with suppress(ReplayRefused):
+            scores_replay(program=program, days=replay_days, every_days=replay_every_days, actor=actor)
     leads_batch_score_start(actor=actor, trigger="deploy", program=program)
     return model
