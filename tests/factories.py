@@ -25,28 +25,12 @@ def make_user(username: str, *roles: str, **extra) -> User:
     return user
 
 
-def program_with_tiers(*, signals: bool = False):
-    """The default program, given the default tiers (and, with `signals`, signals) if it has no tiers."""
+def program_with_tiers():
+    """The default program with the default tiers and signals (the services' own seeding, idempotent)."""
+    from scoring.services import program_seed
+
     program = program_default()
-    if not TierDefinition.objects.filter(program=program).exists():
-        from scoring.defaults import DEFAULT_TIERS
-
-        for name, rank, lower, colour, sla, action, cadence in DEFAULT_TIERS:
-            TierDefinition.objects.create(
-                program=program,
-                name=name,
-                rank=rank,
-                lower_bound=lower,
-                colour=colour,
-                sla_hours=sla,
-                recommended_action=action,
-                cadence_days=cadence,
-            )
-        if signals:
-            from scoring.defaults import signal_rows
-            from scoring.models import Signal
-
-            Signal.objects.bulk_create([Signal(**row) for row in signal_rows(program.pk)])
+    program_seed(program=program)
     return program
 
 

@@ -306,7 +306,7 @@ def demo(transactional_db):
 
     from scoring.models import ScoringModel
 
-    program = program_with_tiers(signals=True)
+    program = program_with_tiers()
     rita = make_user("rita", "Rep", first_name="Rita", last_name="Alvarez")
     oscar = make_user("oscar", "Rep", first_name="Oscar", last_name="Lindqvist")
     ops = make_user("olivia", "Ops", first_name="Olivia", last_name="Park", is_staff=True)
