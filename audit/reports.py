@@ -161,11 +161,9 @@ def drift(model: ScoringModel, program: ScoringProgram) -> dict:
         )
         n = counts["n"]
         if n:
-            at_least = [n, *(counts[f"ge{i}"] for i in range(len(cuts)))]
-            actual = [
-                (at_least[i] - (at_least[i + 1] if i + 1 < len(at_least) else 0)) / n
-                for i in range(len(at_least))
-            ]
+            # Leads at or above each decile's floor, lowest decile first; a bin is one floor less the next.
+            at_least = [n, *(counts[f"ge{i}"] for i in range(len(cuts))), 0]
+            actual = [(here - above) / n for here, above in zip(at_least, at_least[1:], strict=False)]
             value = psi(expected, actual)
             level = ALERT if value >= PSI_ALERT else (WATCH if value >= PSI_WATCH else "")
             verdict = {

@@ -173,13 +173,14 @@ def build(n_leads: int, decisions: int = 6, seed: int = 1):
             span = (later - created) / len(steps)
             previous = ""
             for k, (at, value, trigger, reason) in enumerate(steps):
+                tier = tier_of(value)
                 snapshots.append(
                     ScoreSnapshot(
                         lead_id=lead_id,
                         program=program,
                         model=model,
                         score=value,
-                        tier=tier_of(value),
+                        tier=tier,
                         previous_tier=previous,
                         trigger=trigger,
                         reason=reason,
@@ -189,7 +190,7 @@ def build(n_leads: int, decisions: int = 6, seed: int = 1):
                         created_at=at or created + span * k,
                     )
                 )
-                previous = tier_of(value)
+                previous = tier
             events.append(
                 ActivityEvent(
                     lead_id=lead_id,

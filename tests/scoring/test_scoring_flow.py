@@ -184,18 +184,22 @@ def test_hysteresis_keeps_a_lead_in_its_tier_on_a_small_change(live_model):
     assert LeadScore.objects.get(pk=row.pk).tier != "Warm"
 
 
-@pytest.mark.django_db
-def test_trend_compares_with_the_score_at_the_start_of_the_window(live_model):
-    row = LeadScore.objects.filter(score__gt=30).order_by("lead_id").first()
+def _decision_25_points_lower(row, model, *, days_ago):
     ScoreSnapshot.objects.create(
         lead=row.lead,
         program=row.program,
-        model=live_model,
+        model=model,
         score=row.score - 25,
         tier="Cold",
         trigger="batch",
-        created_at=timezone.now() - timedelta(days=10),
+        created_at=timezone.now() - timedelta(days=days_ago),
     )
+
+
+@pytest.mark.django_db
+def test_trend_compares_with_the_score_at_the_start_of_the_window(live_model):
+    row = LeadScore.objects.filter(score__gt=30).order_by("lead_id").first()
+    _decision_25_points_lower(row, live_model, days_ago=10)
     services.lead_rescore(lead=row.lead, trigger="batch")
     assert LeadScore.objects.get(pk=row.pk).trend == "rising"
 
@@ -206,15 +210,7 @@ def test_trend_reads_the_score_in_force_when_the_window_began(live_model):
     # nothing (a lead rescored less often than the window would otherwise always look stable).
     row = LeadScore.objects.filter(score__gt=30).order_by("-lead_id").first()
     ScoreSnapshot.objects.filter(lead=row.lead).update(created_at=timezone.now() - timedelta(days=30))
-    ScoreSnapshot.objects.create(
-        lead=row.lead,
-        program=row.program,
-        model=live_model,
-        score=row.score - 25,
-        tier="Cold",
-        trigger="batch",
-        created_at=timezone.now() - timedelta(days=20),
-    )
+    _decision_25_points_lower(row, live_model, days_ago=20)
     services.lead_rescore(lead=row.lead, trigger="batch")
     assert LeadScore.objects.get(pk=row.pk).trend == "rising"
 
