@@ -9,9 +9,10 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
 
+from config.pages import nav_for, role_required
+from config.roles import is_compliance, is_ops
 from leadscoring.models import Lead
-from leadscoring.roles import is_compliance, is_ops
-from leadscoring.views import nav_for, program_from, role_required
+from leadscoring.views import program_from
 from scoring.models import ScoreSnapshot, ScoringModel, ScoringSettings, Signal, TierDefinition, Trigger
 from scoring.views import date_range
 

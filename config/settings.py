@@ -163,16 +163,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "leadscoring.api.permissions.RolePermission",
+        "config.api.permissions.RolePermission",
     ],
-    "DEFAULT_PARSER_CLASSES": ["leadscoring.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "leadscoring.api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "leadscoring.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["leadscoring.api.throttles.PerCallerRateThrottle"],
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttles.PerCallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "integration": env("API_THROTTLE_INTEGRATION", default="1200/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
@@ -203,7 +203,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "leadscoring.api.schema.add_error_responses",
+        "config.api.schema.add_error_responses",
     ],
 }
 

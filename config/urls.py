@@ -18,6 +18,6 @@ urlpatterns = [
 ]
 
 # JSON errors under /api/, Django's pages elsewhere.
-handler400 = "leadscoring.api.errors.json_bad_request"
-handler404 = "leadscoring.api.errors.json_not_found"
-handler500 = "leadscoring.api.errors.json_server_error"
+handler400 = "config.api.errors.json_bad_request"
+handler404 = "config.api.errors.json_not_found"
+handler500 = "config.api.errors.json_server_error"

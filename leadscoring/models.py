@@ -252,6 +252,9 @@ class IntegrationKey(AbstractAPIKey):
         related_name="integration_key",
     )
 
+    # The shared API plumbing (config.api.caller) recognises a key by this mark, without importing us.
+    is_integration_key = True
+
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "integration key"
         verbose_name_plural = "integration keys"
@@ -270,7 +273,7 @@ def _integration_user_create(*, prefix: str, name: str):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from .roles import INTEGRATION
+    from config.roles import INTEGRATION
 
     user = get_user_model().objects.create_user(username=f"api-key-{prefix}", first_name=name[:150])
     user.set_unusable_password()

@@ -1,15 +1,10 @@
-"""Rep pages: the lead list (a rep's own leads and the unassigned pool) and the lead page with its reasons.
-
-Also the page plumbing the other apps' pages share: role checks and the navigation a role sees.
-"""
+"""Rep pages: the lead list (a rep's own leads and the unassigned pool) and the lead page with its reasons."""
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -20,11 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.models import PersonalDataAccess
+from config.pages import nav_for, role_required
+from config.roles import is_compliance, is_ops, is_rep
 from scoring import charts, selectors, services
 from scoring.models import LeadFeedback, LeadScore, ScoringProgram, Signal, TierDefinition, Trend
 
 from .models import Lead
-from .roles import is_compliance, is_ops, is_rep
 
 PAGE_SIZE = 25
 HOT_QUEUE_SIZE = 8
@@ -33,38 +29,6 @@ OPEN_STATUSES = (Lead.Status.NEW, Lead.Status.CONTACTED)
 
 
 # ---------------------------------------------------------------- shared page plumbing
-
-
-def nav_for(user, active: str) -> dict:
-    """What the top navigation shows to this user's roles."""
-    ops, rep, compliance = is_ops(user), is_rep(user), is_compliance(user)
-    role = "Superuser" if user.is_superuser else ("Ops" if ops else ("Compliance" if compliance else "Rep"))
-    return {
-        "active": active,
-        "leads": ops or rep or compliance,
-        "rep_only": rep and not (ops or compliance),
-        "performance": ops or compliance,
-        "settings": ops,
-        "audit": ops or compliance,
-        "admin": user.is_staff,
-        "role_label": role if (ops or rep or compliance) else "",
-    }
-
-
-def role_required(*checks):
-    """Log in first; then refuse (403) anyone whose roles pass none of `checks`."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not any(check(request.user) for check in checks):
-                raise PermissionDenied("Your role does not include this page.")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def program_from(request: HttpRequest) -> ScoringProgram:

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import Group, Permission
 
-from leadscoring.roles import COMPLIANCE, OPS
+from config.roles import COMPLIANCE, OPS
 
 OPS_APPS = ("scoring", "leadscoring", "django_celery_beat")
 READ_APPS = ("scoring", "leadscoring", "audit")

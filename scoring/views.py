@@ -11,8 +11,9 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from leadscoring.roles import is_compliance, is_ops, is_rep
-from leadscoring.views import nav_for, program_from, role_required
+from config.pages import nav_for, role_required
+from config.roles import is_compliance, is_ops, is_rep
+from leadscoring.views import program_from
 
 from . import analytics, charts, selectors, services
 from .models import ABTest, Job, LeadScore, ScoringModel, ScoringSettings, Signal, TierDefinition

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from audit.models import PersonalDataAccess
-from leadscoring.api.authentication import integration_key_of
+from config.api.caller import integration_key_of
 from leadscoring.models import Lead
 
 

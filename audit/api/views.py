@@ -11,13 +11,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from leadscoring import roles
-from leadscoring.api.common import ApiView, program_from_query
-from leadscoring.api.pagination import StandardPagination
-from leadscoring.api.schema import example
+from config import roles
+from config.api.common import ApiView
+from config.api.pagination import StandardPagination
+from config.api.schema import example
 from leadscoring.api.serializers import SnapshotDetailOut
 from leadscoring.models import Account, Lead
 from scoring import selectors
+from scoring.api.common import program_from_query
 from scoring.models import (
     ScoreSnapshot,
     ScoringModel,

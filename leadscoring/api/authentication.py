@@ -6,10 +6,11 @@ the personal-data access log name the integration; `request.auth` is the key, wh
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_api_key.permissions import KeyParser
 
-from leadscoring import roles
+from config import roles
 from leadscoring.models import IntegrationKey
 
 
@@ -47,11 +48,14 @@ class IntegrationKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-def integration_key_of(request) -> IntegrationKey | None:
-    return request.auth if isinstance(request.auth, IntegrationKey) else None
+class IntegrationKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "leadscoring.api.authentication.IntegrationKeyAuthentication"
+    name = "ApiKeyAuth"
 
-
-def actor_of(request):
-    """The user to record as the actor of a change (a key's service user for integrations)."""
-    user = request.user
-    return user if getattr(user, "is_authenticated", False) else None
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`: a per-integration key made in the admin (scoped read-only or read-write).",
+        }

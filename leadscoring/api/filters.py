@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import django_filters as filters
 
+from config.api.common import MAX_ID
 from leadscoring.models import Lead
 from scoring.models import LeadScore
-
-from .common import MAX_ID
 
 
 class LeadScoreFilter(filters.FilterSet):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.api.common import MAX_ID
 from leadscoring.models import ActivityEvent, Lead
-
-from .common import MAX_ID
 
 MAX_MONEY = 10**12 - 1
 

@@ -3,11 +3,12 @@ audit from audit.api."""
 
 from django.urls import include, path, register_converter
 
+from config.api.common import IdPathConverter
+
 from . import (
-    schema,  # noqa: F401  (registers the API key scheme with drf-spectacular)
+    authentication,  # noqa: F401  (registers the API key scheme with drf-spectacular)
     views,
 )
-from .common import IdPathConverter
 
 register_converter(IdPathConverter, "id")
 

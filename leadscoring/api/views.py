@@ -12,20 +12,22 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from audit.api.access import personal_data_read_log
-from leadscoring import roles, services
+from config import roles
+from config.api.caller import actor_of
+from config.api.common import MAX_BULK_ITEMS, ApiView
+from config.api.errors import field_errors
+from config.api.exceptions import PayloadTooLarge
+from config.api.pagination import StandardPagination
+from config.api.permissions import READERS_ALL, WRITERS_DATA
+from config.api.schema import example
+from leadscoring import services
 from leadscoring.models import Lead
 from scoring import selectors
+from scoring.api.common import program_from_query
 from scoring.models import LeadScore
 
 from . import serializers as s
-from .authentication import actor_of
-from .common import MAX_BULK_ITEMS, ApiView, program_from_query
-from .errors import field_errors
-from .exceptions import PayloadTooLarge
 from .filters import LeadScoreFilter
-from .pagination import StandardPagination
-from .permissions import READERS_ALL, WRITERS_DATA
-from .schema import example
 
 LEAD_ROW_EXAMPLE = {
     "id": 42,

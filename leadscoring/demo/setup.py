@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from config.roles import ALL_ROLES, REP
 from leadscoring.demo.loader import LoadStats, demo_load
 from leadscoring.demo.process import DEFAULT_LEADS, demo_reps
 from leadscoring.models import Lead, Rep
-from leadscoring.roles import ALL_ROLES, REP
 
 # Documented defaults (README): a demo on a laptop, never a deployment. Override from the environment.
 DEFAULT_ADMIN_USERNAME = "admin"

@@ -1,6 +1,6 @@
 """Response examples for the OpenAPI document (what a client sees, with realistic figures)."""
 
-from leadscoring.api.schema import example
+from config.api.schema import example
 
 JOB = {
     "id": 12,

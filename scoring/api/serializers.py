@@ -7,7 +7,7 @@ import math
 from django.urls import reverse
 from rest_framework import serializers
 
-from leadscoring.api.common import MAX_ID
+from config.api.common import MAX_ID
 from leadscoring.api.serializers import BoundedJSONObject
 from scoring.models import Dimension, Job, ScoringModel, Signal
 

@@ -12,16 +12,17 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from audit.api.access import personal_data_read_log
-from leadscoring import roles
-from leadscoring.api.authentication import actor_of
-from leadscoring.api.common import MAX_BULK_ITEMS, ApiView, program_from_query
-from leadscoring.api.errors import field_errors
-from leadscoring.api.exceptions import Conflict, PayloadTooLarge
-from leadscoring.api.pagination import StandardPagination
-from leadscoring.api.permissions import READERS_STAFF, WRITERS_CONFIG, WRITERS_DATA
-from leadscoring.api.schema import example
+from config import roles
+from config.api.caller import actor_of
+from config.api.common import MAX_BULK_ITEMS, ApiView
+from config.api.errors import field_errors
+from config.api.exceptions import Conflict, PayloadTooLarge
+from config.api.pagination import StandardPagination
+from config.api.permissions import READERS_STAFF, WRITERS_CONFIG, WRITERS_DATA
+from config.api.schema import example
 from leadscoring.models import Lead
 from scoring import analytics, selectors, services
+from scoring.api.common import program_from_query
 from scoring.models import (
     Job,
     LeadScore,

@@ -176,7 +176,7 @@ def defaults_ensure() -> ScoringProgram:
     """
     from django.contrib.auth.models import Group
 
-    from leadscoring.roles import ALL_ROLES
+    from config.roles import ALL_ROLES
 
     from ..permissions import role_permissions_sync
 

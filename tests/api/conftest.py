@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from leadscoring import roles
+from config import roles
 from leadscoring.models import Account, IntegrationKey, Lead
 from scoring import selectors
 from scoring.models import LeadScore, ScoreSnapshot

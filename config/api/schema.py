@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample
 
 ERROR_SCHEMA = {
@@ -64,19 +63,6 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
-
-
-class IntegrationKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "leadscoring.api.authentication.IntegrationKeyAuthentication"
-    name = "ApiKeyAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <key>`: a per-integration key made in the admin (scoped read-only or read-write).",
-        }
 
 
 def example(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .authentication import integration_key_of
+from .caller import integration_key_of
 
 DEFAULT_RATES = {"integration": "1200/min", "user": "600/min"}
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from leadscoring import roles
+from config import roles
 
-from .authentication import integration_key_of
+from .caller import integration_key_of
 
 READERS_ALL = (roles.OPS, roles.REP, roles.COMPLIANCE, roles.INTEGRATION)
 READERS_STAFF = (roles.OPS, roles.COMPLIANCE, roles.INTEGRATION)

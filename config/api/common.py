@@ -1,13 +1,9 @@
-"""Small pieces every API view shares: resolving the program, bounded ids, the base view."""
+"""Small pieces every API view shares: bounded ids, the program query parameter, the base view."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 from rest_framework.views import APIView
-
-from scoring import selectors
-from scoring.models import ScoringProgram
 
 MAX_BULK_ITEMS = 1000
 # Ids beyond what any database column holds are simply not found (never an overflow).
@@ -24,14 +20,6 @@ class IdPathConverter:
 
     def to_url(self, value) -> str:
         return str(value)
-
-
-def program_from_query(request) -> ScoringProgram:
-    """`?program=<slug>`, or the default program."""
-    slug = request.query_params.get("program")
-    if slug:
-        return get_object_or_404(ScoringProgram, slug=slug[:64])
-    return selectors.program_default()
 
 
 class ProgramQuery(serializers.Serializer):
