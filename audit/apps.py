@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the receivers)

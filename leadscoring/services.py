@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from .models import ActivityEvent, Lead
+from .signals import personal_data_read
 
 LEAD_FIELDS = {
     f.name
@@ -122,3 +123,13 @@ def events_record(*, events: list[dict]) -> list[EventOutcome]:
     for lead_id in sorted(touched):
         _rescore_on_commit(lead_id, "event")
     return outcomes
+
+
+def personal_data_read_record(
+    *, leads: list[Lead], user, channel: str, action: str, integration: str = ""
+) -> None:
+    """Announce that `user` (or an integration) read these leads' personal data; audit records it."""
+    if leads:
+        personal_data_read.send(
+            sender=Lead, leads=leads, user=user, integration=integration, channel=channel, action=action
+        )

@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit.models import PersonalDataAccess
 from config.pages import nav_for, role_required
 from config.roles import is_compliance, is_ops, is_rep
 from scoring import charts, selectors, services
 from scoring.models import LeadFeedback, LeadScore, ScoringProgram, Signal, TierDefinition, Trend
 
 from .models import Lead
+from .services import personal_data_read_record
 
 PAGE_SIZE = 25
 HOT_QUEUE_SIZE = 8
@@ -350,13 +350,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         context["history_chart"] = charts.score_history_chart(points, tier_list)
 
-    PersonalDataAccess.objects.create(
-        user=user,
-        lead=lead,
-        lead_external_id=lead.external_id,
-        channel=PersonalDataAccess.Channel.PAGE,
-        action="view lead page",
-    )
+    personal_data_read_record(leads=[lead], user=user, channel="page", action="view lead page")
     return render(request, "leadscoring/lead_detail.html", context)
 
 

@@ -15,6 +15,7 @@ from config import roles
 from config.api.common import ApiView
 from config.api.pagination import StandardPagination
 from config.api.schema import example
+from leadscoring.api.access import personal_data_read_log
 from leadscoring.api.serializers import SnapshotDetailOut
 from leadscoring.models import Account, Lead
 from scoring import selectors
@@ -27,8 +28,6 @@ from scoring.models import (
     Signal,
     TierDefinition,
 )
-
-from .access import personal_data_read_log
 
 AUDITORS = (roles.COMPLIANCE,)
 PROGRAM_PARAM = OpenApiParameter("program", str, description="Program slug; the default program if absent.")

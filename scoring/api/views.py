@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from audit.api.access import personal_data_read_log
 from config import roles
 from config.api.caller import actor_of
 from config.api.common import MAX_BULK_ITEMS, ApiView
@@ -20,6 +19,7 @@ from config.api.exceptions import Conflict, PayloadTooLarge
 from config.api.pagination import StandardPagination
 from config.api.permissions import READERS_STAFF, WRITERS_CONFIG, WRITERS_DATA
 from config.api.schema import example
+from leadscoring.api.access import personal_data_read_log
 from leadscoring.models import Lead
 from scoring import analytics, selectors, services
 from scoring.api.common import program_from_query

@@ -1,0 +1,18 @@
+"""What changed in the CRM, told to the layers above without knowing who listens.
+
+Sent explicitly by the services that make the change (import and the demo use bulk_create, which sends no
+post_save), inside the transaction that made it, so that a receiver's own rows commit or roll back with the
+change. Anything that leaves the process (a Celery publish, an e-mail) must wait for the commit.
+"""
+
+from django.dispatch import Signal
+
+# lead_ids: list[int]; created: bool (True when the leads are new)
+leads_changed = Signal()
+
+# lead_ids: list[int], the leads whose new activity events were stored
+events_recorded = Signal()
+
+# leads: list[Lead]; user: the reader or None; integration: the key's name or "";
+# channel: "api" | "page" | "export" | "admin"; action: what was read, e.g. "leads.list"
+personal_data_read = Signal()
