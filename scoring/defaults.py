@@ -3,15 +3,10 @@
 Kept as plain data so the data migration, the tests and the demo share one definition.
 """
 
+from .engine.tiers import DEFAULT_TIERS  # noqa: F401 (re-exported: the one definition lives in the engine)
+
 DEFAULT_PROGRAM = {"name": "Lead score", "slug": "lead-score", "is_default": True}
 
-DEFAULT_TIERS = [
-    # name, rank, lower bound, colour, SLA hours, recommended action, cadence days
-    ("Hot", 1, 75.0, "#d64545", 1, "Call now: respond within 1 business hour", 1),
-    ("Warm", 2, 50.0, "#e8913a", 24, "Personal email and call the same day", 3),
-    ("Cool", 3, 25.0, "#3a8fd6", 72, "Add to a nurture sequence; review weekly", 7),
-    ("Cold", 4, 0.0, "#7a8794", None, "Marketing nurture only", 30),
-]
 
 STEP_DECAY = {"steps": [[7, 1.0], [30, 0.75], [90, 0.5], [None, 0.25]]}
 

@@ -17,36 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-NOT_AVAILABLE = "_Not available._"
+from .tiers import DEFAULT_TIERS, default_tiers
 
-# What a rep is asked to do in each tier, and how often its leads are re-scored. Ops staff edit these;
-# the defaults follow the usual inbound SLA practice (speed to lead matters most at the top).
-DEFAULT_TIERS: tuple[dict, ...] = (
-    {
-        "name": "Hot",
-        "sla": "Respond within 1 business hour",
-        "action": "Call now; the owner is notified and the SLA clock starts",
-        "rescoring": "Daily",
-    },
-    {
-        "name": "Warm",
-        "sla": "Respond the same business day",
-        "action": "Personal e-mail sequence from the owner; call on the next engagement signal",
-        "rescoring": "Every 3 days",
-    },
-    {
-        "name": "Cool",
-        "sla": "No rep SLA",
-        "action": "Nurture: automated content sequence; a rep looks when the lead warms up",
-        "rescoring": "Weekly",
-    },
-    {
-        "name": "Cold",
-        "sla": "No rep SLA",
-        "action": "Marketing nurture only; no rep time",
-        "rescoring": "Monthly",
-    },
-)
+NOT_AVAILABLE = "_Not available._"
 
 SECTIONS = (
     "Executive summary",
@@ -62,11 +35,6 @@ SECTIONS = (
     "Batch scoring of current leads",
     "Version history",
 )
-
-
-def default_tiers() -> list[dict]:
-    """The default per-tier SLA, recommended action and re-scoring cadence (a fresh copy)."""
-    return [dict(tier) for tier in DEFAULT_TIERS]
 
 
 @dataclass
@@ -641,7 +609,7 @@ def _thresholds(doc: ModelDocument) -> str:
     if not cutoffs:
         lines.append(NOT_AVAILABLE)
         return "\n\n".join(lines)
-    names = cutoffs.get("names") or [tier["name"] for tier in DEFAULT_TIERS]
+    names = cutoffs.get("names") or [tier[0] for tier in DEFAULT_TIERS]
     bounds = [cutoffs.get("hot"), cutoffs.get("warm"), cutoffs.get("cool")]
     lines.append(
         "A lead is in the highest tier whose lower bound its score reaches: "
@@ -720,13 +688,13 @@ def _tiers(doc: ModelDocument) -> list[dict]:
 def _transitions(doc: ModelDocument) -> str:
     cutoffs = doc.cutoffs or {}
     band = cutoffs.get("hysteresis")
-    names = cutoffs.get("names") or [tier["name"] for tier in DEFAULT_TIERS]
+    names = cutoffs.get("names") or [tier[0] for tier in DEFAULT_TIERS]
     lines = [_heading(7)]
     if band is not None:
         lines.append(
             f"**Hysteresis band: {_num(band, 1)} points.** A lead keeps its tier until its score passes a "
             f"boundary by more than {_num(band, 1)} points, so a lead hovering around a cut-off does not flip "
-            f"tiers (and re-notify its owner) on every re-score. Example: with {names[0]} from "
+            f"tiers (and restart its SLA clock) on every re-score. Example: with {names[0]} from "
             f"{_num(cutoffs.get('hot'), 1)}, a {names[1]} lead becomes {names[0]} at "
             f"{_num((cutoffs.get('hot') or 0) + band, 1)} or more, and a {names[0]} lead drops to {names[1]} "
             f"below {_num((cutoffs.get('hot') or 0) - band, 1)}."
@@ -746,9 +714,9 @@ def _transitions(doc: ModelDocument) -> str:
         )
     )
     lines.append(
-        "A lead that moves up is handled at once (owner notified; a new Hot lead starts its SLA clock). A lead "
-        "with no new activity decays and moves down on its next scheduled re-score; every change is recorded "
-        "with its inputs and the model version."
+        "A lead that moves up changes tier at once (a new Hot lead starts its SLA clock). A lead with no new "
+        "activity decays and moves down on its next scheduled re-score; every change is recorded with its "
+        "inputs and the model version."
     )
     return "\n\n".join(lines)
 
@@ -793,23 +761,24 @@ def _mapping(doc: ModelDocument) -> str:
         lines.append("Every other column is a candidate signal under its own name.")
     else:
         lines.append(NOT_AVAILABLE)
-    lines.append("### Fields written back to the CRM")
+    lines.append("### What each score carries")
     lines.append(
-        _table(
+        "Every score is stored with these fields and returned by the API with the lead (nothing is written "
+        "back to a CRM):\n\n"
+        + _table(
             ["Field", "Meaning"],
             [
-                ["`lead_score`", "0-100 score"],
+                ["`score`", "0-100 score"],
+                ["`tier`", "Tier name (" + ", ".join(tier.get("name", "") for tier in _tiers(doc)) + ")"],
+                ["`probability`", "Calibrated probability of a win (0-1)"],
+                ["`confidence`", "How much similar closed history stands behind the score"],
+                ["`subtotals`", "Points per dimension"],
+                ["`top_factors`", "Top factors for and against, in plain words"],
                 [
-                    "`lead_tier`",
-                    "Tier name (" + ", ".join(tier.get("name", "") for tier in _tiers(doc)) + ")",
+                    "`missing_signals`",
+                    "Signals that could not be evaluated, and how far each could move the score",
                 ],
-                ["`win_probability`", "Calibrated probability of a win (0-1)"],
-                ["`score_confidence`", "How much similar closed history stands behind the score"],
-                ["`score_top_factors`", "Top factors for and against, in plain words"],
-                [
-                    "`score_model_version`",
-                    f"Model version that produced the score (this document: {doc.version})",
-                ],
+                ["`model_version`", f"Model version that produced the score (this document: {doc.version})"],
                 ["`scored_at`", "When the score was computed"],
             ],
         )
@@ -817,17 +786,15 @@ def _mapping(doc: ModelDocument) -> str:
     lines.append("### Automation rules")
     tiers = _tiers(doc)
     top = tiers[0].get("name", "Hot") if tiers else "Hot"
-    second = tiers[1].get("name", "Warm") if len(tiers) > 1 else "Warm"
     lines.append(
         "\n".join(
             f"- {rule}"
             for rule in (
-                f"Entering {top}: notify the owner (e-mail and signed webhook) and start the SLA clock "
-                f"({tiers[0].get('sla', '') if tiers else ''}); escalate to the team lead when it lapses.",
-                f"Unassigned {top} and {second} leads are assigned by territory, industry and workload.",
+                f"Entering {top} starts its SLA clock ({tiers[0].get('sla', '') if tiers else ''}): the lead's "
+                "record in the API shows when the response is due and whether it is overdue.",
                 "Any tier change is recorded with the score, its factors and the model version.",
-                "Leads with no activity for a full re-scoring cycle decay and are downgraded on schedule.",
-                "A failed webhook delivery is retried with backoff and never blocks scoring.",
+                "Leads with no activity for the stale period move down one tier on schedule, with the reason "
+                "recorded.",
             )
         )
     )

@@ -98,7 +98,10 @@ def test_metrics_hold_every_required_key(built):
 def test_scored_leads_and_report(built):
     assert len(built.scored) == 30
     assert built.scored["tier"].isin(["Hot", "Warm", "Cool", "Cold"]).all()
-    assert "Tags" in built.report and "lead-scoring" in built.report.lower() or "Lead score" in built.report
+    # The model document, headed with the default model name, lists Tags among the columns left out as leakage.
+    assert built.report.startswith("# Lead scoring model: Lead score, version 1")
+    leakage = built.report.split("### Leakage screening")[1].split("###")[0]
+    assert "| `Tags` |" in leakage
     explained = built.scored[built.scored["evidence"] != "insufficient evidence"]
     assert explained["top_factors"].map(len).gt(0).all()
     assert np.isfinite(built.scored["probability"]).all()

@@ -127,9 +127,17 @@ def test_header_states_data_basis_base_rate_and_next_recalibration(full_document
 
 def test_default_tiers_carry_sla_action_and_cadence(full_document):
     text = section(render_report(full_document), "SLA and recommended action per tier")
-    assert "| Hot | Respond within 1 business hour | Call now" in text
-    assert "| Warm | Respond the same business day | Personal e-mail sequence" in text
-    assert "Every 3 days" in text and "| Cold | " in text and "Monthly" in text
+    # The defaults ops staff start from (scoring.defaults): SLA hours, action and cadence days per tier.
+    assert "| Hot | Respond within 1 hour | Call now: respond within 1 business hour | Daily |" in text
+    assert "| Warm | Respond within 24 hours | Personal email and call the same day | Every 3 days |" in text
+    assert "| Cool | Respond within 72 hours | Add to a nurture sequence; review weekly | Weekly |" in text
+    assert "| Cold | No rep SLA | Marketing nurture only | Monthly |" in text
+
+
+def test_automation_rules_state_only_what_the_product_does(full_document):
+    text = section(render_report(full_document), "CRM field mapping and automation rules")
+    assert "Entering Hot starts its SLA clock (Respond within 1 hour)" in text
+    assert not re.search(r"webhook|e-mail|notif|retried|backoff|assigned by", text, re.I)
 
 
 def test_each_point_value_shows_its_lift_basis(full_document):
@@ -180,7 +188,7 @@ def test_leakage_and_version_history_are_reported(full_document):
 def test_renamed_tiers_keep_their_positions_sla():
     cutoffs = Cutoffs(hot=70, warm=50, cool=30, names=("A", "B", "C", "D")).to_dict()
     text = section(render_report(ModelDocument(cutoffs=cutoffs)), "SLA and recommended action per tier")
-    assert "| A | Respond within 1 business hour |" in text
+    assert "| A | Respond within 1 hour |" in text
     assert "| D | No rep SLA | Marketing nurture only" in text
 
 
