@@ -11,6 +11,8 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
+from .contracts import jsonable
+
 
 @dataclass
 class SignalLift:
@@ -85,7 +87,7 @@ class WinLossAnalysis:
         def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
             if frame is None:
                 return []
-            return json_ready(frame.to_dict(orient="records"))
+            return jsonable(frame.to_dict(orient="records"))
 
         return {
             "n": self.n,
@@ -99,21 +101,6 @@ class WinLossAnalysis:
             "loss_reasons": records(self.loss_reasons),
             "notes": list(self.notes),
         }
-
-
-def json_ready(value: Any) -> Any:
-    """Numpy scalars, NaN and tuples made JSON-friendly (NaN becomes None), recursively."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [json_ready(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def _signal_levels(X: pd.DataFrame, n_bins: int) -> dict[str, pd.Series]:
@@ -286,4 +273,4 @@ def _interactions(
 
 def lift_to_dict(lift: SignalLift) -> dict[str, Any]:
     """A SignalLift as plain data."""
-    return json_ready(asdict(lift))
+    return jsonable(asdict(lift))

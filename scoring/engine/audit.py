@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from .analysis import json_ready
+from .contracts import jsonable
 from .dataset import CONSTANT, DATE, ID, NUMERIC, TEXT
 from .learners import LOW_CONFIDENCE_DEALS, MIN_CLOSED_DEALS
 
@@ -37,7 +37,7 @@ class LeakageFlag:
 
     def to_dict(self) -> dict[str, Any]:
         """The flag as plain data."""
-        return json_ready(self.__dict__.copy())
+        return jsonable(self.__dict__.copy())
 
 
 def _single_column_auc(values: pd.Series, y: np.ndarray, seed: int = 0) -> float:
@@ -149,7 +149,7 @@ class DataAudit:
 
     def to_dict(self) -> dict[str, Any]:
         """The audit as plain, JSON-ready data."""
-        return json_ready(
+        return jsonable(
             {
                 "n_rows": self.n_rows,
                 "n_closed": self.n_closed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -12,8 +13,9 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from .analysis import WinLossAnalysis, json_ready, win_loss_analysis
+from .analysis import WinLossAnalysis, win_loss_analysis
 from .audit import DataAudit, audit_data
+from .contracts import BuildFacts, Metrics
 from .dataset import (
     BOOLEAN,
     CATEGORICAL,
@@ -40,7 +42,7 @@ from .points import Scorecard, WoeBinning, dimension_of, fit_scorecard
 from .report import ModelDocument, render_report, score_distribution
 from .scorer import Scorer
 from .thresholds import Cutoffs, TierShares, tier_cutoffs
-from .validation import Targets, Validation, error_cases, holdout_split, validate
+from .validation import Targets, error_cases, holdout_split, validate
 
 MODELS = ("auto", "points", *LEARNERS, "hybrid")
 MIN_ROWS = 20
@@ -56,7 +58,7 @@ class BuildResult:
     analysis: WinLossAnalysis
     scorecard: Scorecard
     learner: Learner | HybridLearner | None
-    validation: Validation
+    validation: Metrics
     cutoffs: Cutoffs
     report: str
     mapping: FieldMapping
@@ -305,26 +307,24 @@ def build_model(
         else:
             scored.insert(0, "id", score_frame.index.to_numpy())
 
-    metrics = json_ready(
-        {
-            **validation.to_dict(),
-            "model": kind,
-            "learner": chosen,
-            "leakage_flagged": audit.leakage_flagged,
-            "leakage_screened": [f.column for f in audit.leakage if "data" in f.source],
-            "n_train": len(y_train),
-            "n_test": len(y_test),
-            "n_closed": int(y_closed.size),
-            "points_auc": _auc(y_test, points_scores),
-            "candidates": candidates,
-            "signals": list(signal_types),
-            "confidence": audit.confidence,
-            "split": split,
-            "holdout": holdout,
-            "seed": seed,
-            "fit_seconds": round(fit_seconds, 2),
-        }
+    facts = BuildFacts(
+        model=kind,
+        learner=chosen,
+        leakage_flagged=audit.leakage_flagged,
+        leakage_screened=[f.column for f in audit.leakage if "data" in f.source],
+        n_train=len(y_train),
+        n_test=len(y_test),
+        n_closed=int(y_closed.size),
+        points_auc=_auc(y_test, points_scores),
+        candidates=candidates,
+        signals=list(signal_types),
+        confidence=audit.confidence,
+        split=split,
+        holdout=holdout,
+        seed=seed,
+        fit_seconds=round(fit_seconds, 2),
     )
+    metrics = dataclasses.replace(validation, build=facts).to_dict()
     document = ModelDocument(
         version=str(version),
         created=dt.date.today(),

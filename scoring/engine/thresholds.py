@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
+from .contracts import jsonable
+
 DEFAULT_NAMES = ("Hot", "Warm", "Cool", "Cold")
 
 
@@ -127,7 +129,7 @@ class Cutoffs:
 
     def to_dict(self) -> dict:
         """JSON-safe dict of the cut-offs, for storage on a model version and for the report."""
-        return _json_safe(
+        return jsonable(
             {
                 "hot": self.hot,
                 "warm": self.warm,
@@ -266,7 +268,7 @@ def tier_table(scores: np.ndarray, won: np.ndarray, cutoffs: Cutoffs) -> list[di
                 "lift": win_rate / base_rate if n and base_rate > 0 else float("nan"),
             }
         )
-    return _json_safe(rows)
+    return jsonable(rows)
 
 
 def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -342,26 +344,6 @@ def _bound_for_share(values: np.ndarray, share: float) -> float:
     if higher.size == 0:
         return float(np.nextafter(outside, np.inf))
     return float((higher.min() + outside) / 2.0)
-
-
-def _json_safe(value):
-    """Numbers to plain floats/ints, NaN and inf to None, tuples to lists: json.dumps-ready."""
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return [_json_safe(item) for item in value.tolist()]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 __all__ = ["Cutoffs", "TierShares", "tier_cutoffs", "tier_table", "wilson_interval"]

@@ -10,7 +10,7 @@ and the tier cut-offs act on.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,8 @@ from scipy import stats
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from scoring.engine.thresholds import Cutoffs, _json_safe, wilson_interval
+from .contracts import Metrics, jsonable
+from .thresholds import Cutoffs, wilson_interval
 
 
 @dataclass
@@ -38,79 +39,8 @@ class Targets:
     spearman: float = 0.40
 
 
-@dataclass
-class Validation:
-    """Holdout validation figures; `to_dict()` is the JSON-safe form stored and reported.
-
-    Fractions are 0-1, scores 0-100. `tiers` holds precision / recall / F1 at each tier threshold,
-    `confusion` the confusion matrices at the Hot and the Warm threshold, `lift_by_decile` and
-    `calibration` are lists of row dicts, `gates` maps each target to value / target / passed.
-    """
-
-    n: int
-    n_won: int
-    base_rate: float
-    auc: float | None
-    auc_ci: tuple[float | None, float | None]
-    pr_auc: float | None
-    brier: float | None
-    brier_constant: float
-    brier_skill: float | None
-    log_loss: float | None
-    accuracy: float | None
-    tiers: dict
-    confusion: dict
-    spearman: float | None
-    spearman_p: float | None
-    lift_by_decile: list
-    lift_top_decile: float | None
-    calibration: list
-    ks: float | None
-    ks_score: float | None
-    gates: dict
-    passed: bool
-    verdict: str
-    better_than_base_rate: bool
-    n_boot: int = 0
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        """Every figure as plain JSON types (NaN -> None)."""
-        data = {
-            "n": self.n,
-            "n_won": self.n_won,
-            "base_rate": self.base_rate,
-            "auc": self.auc,
-            "auc_ci": list(self.auc_ci),
-            "pr_auc": self.pr_auc,
-            "brier": self.brier,
-            "brier_constant": self.brier_constant,
-            "brier_skill": self.brier_skill,
-            "log_loss": self.log_loss,
-            "accuracy": self.accuracy,
-            "tiers": self.tiers,
-            # Flat aliases: the per-tier figures under predictable top-level keys for metrics.json.
-            **{
-                f"{metric}_{key}": figures.get(metric)
-                for key, figures in self.tiers.items()
-                for metric in ("precision", "recall", "f1")
-            },
-            "confusion": self.confusion,
-            "spearman": self.spearman,
-            "spearman_p": self.spearman_p,
-            "lift_by_decile": self.lift_by_decile,
-            "lift_top_decile": self.lift_top_decile,
-            "calibration": self.calibration,
-            "ks": self.ks,
-            "ks_score": self.ks_score,
-            "gates": self.gates,
-            "passed": self.passed,
-            "verdict": self.verdict,
-            "better_than_base_rate": self.better_than_base_rate,
-            "n_boot": self.n_boot,
-            **self.extra,
-        }
-        return _json_safe(data)
+# The validation record is the engine's Metrics contract; the old name stays importable.
+Validation = Metrics
 
 
 def holdout_split(
@@ -250,7 +180,7 @@ def validate(
         gates["hot_recall"]["ceiling"] = min(1.0, hot_share / base_rate)
     passed = all(gate["passed"] for gate in gates.values())
     better, verdict = _verdict(auc, auc_ci, brier, brier_constant, base_rate, gates, passed, prob is not None)
-    return Validation(
+    return Metrics(
         n=n,
         n_won=n_won,
         base_rate=base_rate,
@@ -382,7 +312,7 @@ def lift_by_decile(y_true: np.ndarray, scores: np.ndarray, n_groups: int = 10) -
                 "score_max": float(values[members].max()),
             }
         )
-    return _json_safe(rows)
+    return jsonable(rows)
 
 
 def calibration_table(y_true: np.ndarray, probability: np.ndarray, n_bins: int = 10) -> list[dict]:
@@ -418,7 +348,7 @@ def calibration_table(y_true: np.ndarray, probability: np.ndarray, n_bins: int =
                 "gap": observed - predicted,
             }
         )
-    return _json_safe(rows)
+    return jsonable(rows)
 
 
 def ks_statistic(y_true: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
@@ -473,7 +403,7 @@ def error_cases(
             items.append(item)
         return items
 
-    return _json_safe(
+    return jsonable(
         {
             "false_positives": pick(~outcome, highest=True),
             "false_negatives": pick(outcome, highest=False),
