@@ -294,7 +294,7 @@ def build_model(
     validation = validate(
         y_test, batch.probability, batch.score, cutoffs, targets=targets, seed=seed, n_boot=n_boot
     )
-    explanations = [batch.top_factors(i) for i in range(len(batch))]
+    explanations = [[f.to_dict() for f in batch.top_factors(i)] for i in range(len(batch))]
     id_for_errors = id_column if id_column in holdout_raw.columns else None
     errors = error_cases(holdout_raw, y_test, batch.score, explanations=explanations, id_column=id_for_errors)
 
@@ -336,14 +336,14 @@ def build_model(
         n_lost=int(y_closed.size - y_closed.sum()),
         base_rate=float(y_closed.mean()),
         confidence=f"{audit.confidence}: {y_closed.size:,} closed deals",
-        audit={**audit.to_dict(), "post_outcome": list(mapping.post_outcome)},
+        audit=audit.to_dict(),
         analysis=analysis.to_dict(),
         points=scorecard.to_dict(),
         learner={
             **(learner.to_dict() if learner is not None else {"kind": "points"}),
             "candidates": candidates,
         },
-        validation={**validation.to_dict(), "error_cases": errors},
+        validation=validation,
         cutoffs=cutoffs.to_dict(),
         field_mapping={**mapping.to_dict(), "outcome": {"column": outcome, "won": list(won_values)}},
         scored=scored,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .contracts import Factor, Metrics
 from .tiers import DEFAULT_TIERS, default_tiers
 
 NOT_AVAILABLE = "_Not available._"
@@ -50,27 +51,24 @@ class ModelDocument:
     audit: DataAudit.to_dict() (audit.py); keys read: n_closed, n_won, n_open, base_rate, confidence
       ("refuse" / "low" / "adequate"), completeness {column: share 0-1}, duplicates {rows, ids}, outliers
       {column: {n, max, upper_fence}}, errors [str], excluded {column: why}, leakage (rows {column, reason,
-      single_column_auc, source "data" | "mapping", kept}), warnings [str]; optional sample_size (str or
-      {message}) and survivorship (str).
+      single_column_auc, source "data" | "mapping" | "mapping and data", kept}), warnings [str].
     analysis: WinLossAnalysis.to_dict() (analysis.py); keys read: base_rate, base_rate_ci, signals (rows
-      {attribute, value, n, won, win_rate, lift, p_value, p_adjusted, significant, ci_low, ci_high};
-      "attributes" is read too), ranking (rows {attribute, information_value, best_value, best_lift,
+      {attribute, value, n, won, win_rate, lift, p_value, p_adjusted, significant, ci_low, ci_high}), ranking (rows {attribute, information_value, best_value, best_lift,
       worst_value, worst_lift, significant_values}), non_predictors [str], interactions (rows, shown as
       they come, e.g. {first, second, n, win_rate, expected_win_rate, interaction}), loss_reasons (rows
-      {reason, n, share}), notes [str]. Lists of rows may also be DataFrames.
+      {reason, n, share}), notes [str].
     points: Scorecard.to_dict(): base, caps {dimension: points}, signals (rows {signal, dimension, bin,
       points, n, win_rate, woe}), dropped {signal: why}, information_value {signal: iv}.
     learner: Learner.to_dict() ({kind, n_train, calibration, params}) or the hybrid's ({kind, learner,
       guardrails}); optional candidates (rows {model, auc, ...}) when several models were compared.
-    validation: Validation.to_dict(). cutoffs: Cutoffs.to_dict().
+    validation: the holdout figures (contracts.Metrics; None before validation). cutoffs: Cutoffs.to_dict().
     tiers: per tier {name, sla, action, rescoring}, top down (defaults: `default_tiers()`).
     field_mapping: FieldMapping.to_dict() (outcome, id, date, fields, missing_values, post_outcome, ignore).
-    scored: current leads scored, columns id, score, tier, top_factors (list of str or of
-      {label, points} dicts); optional probability, confidence.
-    unscoreable: leads that could not be scored, rows {id, reason} (or plain ids).
+    scored: current leads scored (ScoreBatch.to_frame() with an id column): id, score, tier, top_factors
+      (lists of contracts.Factor dicts); optional probability, confidence, evidence.
+    unscoreable: leads that could not be scored, rows {id, reason}.
     version_history: rows {version, date, model, auc, note}.
-    error_cases: error_cases() output ({false_positives, false_negatives}); also read from
-      validation["error_cases"].
+    error_cases: error_cases() output ({false_positives, false_negatives}, drivers as Factor dicts).
     score_distribution: score_distribution() output for the holdout ({edges, won, lost}).
     """
 
@@ -90,7 +88,7 @@ class ModelDocument:
     analysis: dict = field(default_factory=dict)
     points: dict = field(default_factory=dict)
     learner: dict = field(default_factory=dict)
-    validation: dict = field(default_factory=dict)
+    validation: Metrics | None = None
     cutoffs: dict = field(default_factory=dict)
     tiers: list = field(default_factory=default_tiers)
     field_mapping: dict = field(default_factory=dict)
@@ -146,9 +144,13 @@ def _base_rate(doc: ModelDocument) -> float | None:
         return doc.base_rate
     if doc.n_rows and doc.n_won is not None:
         return doc.n_won / doc.n_rows
-    for source in (doc.audit, doc.analysis, doc.validation):
-        if source.get("base_rate") is not None:
-            return source["base_rate"]
+    for base_rate in (
+        doc.audit.get("base_rate"),
+        doc.analysis.get("base_rate"),
+        doc.validation.base_rate if doc.validation else None,
+    ):
+        if base_rate is not None:
+            return base_rate
     return None
 
 
@@ -208,26 +210,26 @@ def _model_kind(doc: ModelDocument) -> str:
 
 def _executive_summary(doc: ModelDocument) -> str:
     lines = [_heading(1)]
-    validation = doc.validation
-    if validation.get("verdict"):
-        lines.append(f"**Verdict.** {validation['verdict']}")
+    validation = doc.validation or Metrics()
+    if validation.verdict:
+        lines.append(f"**Verdict.** {validation.verdict}")
     else:
         lines.append("**Verdict.** Not available: the model has not been validated on a holdout.")
     bullets = []
-    if validation.get("auc") is not None:
+    if validation.auc is not None:
         bullets.append(
-            f"It ranks a random won lead above a random lost one {_pct(validation['auc'])} of the time "
-            f"(ROC AUC {_num(validation['auc'], 3)}, 95 % CI {_ci(validation.get('auc_ci'))}; 50 % is a coin toss)."
+            f"It ranks a random won lead above a random lost one {_pct(validation.auc)} of the time "
+            f"(ROC AUC {_num(validation.auc, 3)}, 95 % CI {_ci(validation.auc_ci)}; 50 % is a coin toss)."
         )
-    if validation.get("brier") is not None:
+    if validation.brier is not None:
         bullets.append(
-            f"Its win probabilities score a Brier of {_num(validation['brier'], 4)} against "
-            f"{_num(validation.get('brier_constant'), 4)} for always predicting the base rate "
-            f"(skill {_pct(validation.get('brier_skill'))})."
+            f"Its win probabilities score a Brier of {_num(validation.brier, 4)} against "
+            f"{_num(validation.brier_constant, 4)} for always predicting the base rate "
+            f"(skill {_pct(validation.brier_skill)})."
         )
-    if validation.get("lift_top_decile") is not None:
+    if validation.lift_top_decile is not None:
         bullets.append(
-            f"The top 10 % of leads by score win {_num(validation['lift_top_decile'], 1)} times as often "
+            f"The top 10 % of leads by score win {_num(validation.lift_top_decile, 1)} times as often "
             f"as the average lead."
         )
     expected = (doc.cutoffs or {}).get("expected") or []
@@ -238,15 +240,15 @@ def _executive_summary(doc: ModelDocument) -> str:
             f"{_pct(top.get('share_of_wins'))} of wins; its expected win rate is {_pct(top.get('win_rate'))} "
             f"({_pct(top.get('ci_low'))}-{_pct(top.get('ci_high'))})."
         )
-    ranking = [row for row in _records(doc.analysis.get("ranking")) if _get(row, "best_lift") is not None]
+    ranking = [row for row in doc.analysis.get("ranking") or [] if row.get("best_lift") is not None]
     if ranking:
         # The most informative attributes overall, each with its best value: a rare value with a huge lift
         # says less about the pipeline than a common one with a solid lift.
         bullets.append(
             "Most predictive attributes: "
             + "; ".join(
-                f"`{_get(row, 'attribute', default='')}` (best value {_cell(_get(row, 'best_value'))}, "
-                f"lift {_num(_get(row, 'best_lift'), 2)})"
+                f"`{row['attribute']}` (best value {_cell(row.get('best_value'))}, "
+                f"lift {_num(row['best_lift'], 2)})"
                 for row in ranking[:3]
             )
             + "."
@@ -254,17 +256,17 @@ def _executive_summary(doc: ModelDocument) -> str:
     elif drivers := _top_attributes(doc.analysis, 3):
         bullets.append(
             "Strongest signals of a win: "
-            + "; ".join(f"{_attribute_label(row)} (lift {_num(_get(row, 'lift'), 2)})" for row in drivers)
+            + "; ".join(f"{_attribute_label(row)} (lift {_num(row['lift'], 2)})" for row in drivers)
             + "."
         )
-    leaks = [row for row in _leakage_rows(doc.audit) if not row.get("kept")]
+    leaks = [row for row in doc.audit.get("leakage") or [] if not row.get("kept")]
     if leaks:
         bullets.append(
             f"{len(leaks)} column(s) were left out as leakage (known only after the outcome): "
             + ", ".join(f"`{row['column']}`" for row in leaks)
             + "."
         )
-    gates = validation.get("gates") or {}
+    gates = validation.gates
     if gates:
         passed = sum(1 for gate in gates.values() if gate.get("passed"))
         bullets.append(f"{passed} of {len(gates)} validation targets met.")
@@ -286,7 +288,7 @@ def _data_foundation(doc: ModelDocument) -> str:
     if audit.get("n_open"):
         lines.append(f"{_int(audit['n_open'])} leads are still open: they are scored, never trained on.")
 
-    completeness = _completeness_rows(audit.get("completeness"))
+    completeness = [(str(k), float(v)) for k, v in (audit.get("completeness") or {}).items() if _finite(v)]
     lines.append("### Completeness")
     if completeness:
         worst = sorted(completeness, key=lambda row: row[1])[:15]
@@ -299,37 +301,31 @@ def _data_foundation(doc: ModelDocument) -> str:
 
     lines.append("### Duplicates, errors and outliers")
     facts = []
-    duplicates = audit.get("duplicates")
-    if isinstance(duplicates, dict):
+    duplicates = {kind: count for kind, count in (audit.get("duplicates") or {}).items() if count}
+    if duplicates:
         facts.append(
             "Duplicates: "
             + ", ".join(f"{_int(count)} duplicate {kind}" for kind, count in duplicates.items())
             + "."
         )
-    elif duplicates is not None:
-        facts.append(f"Duplicates: {duplicates}.")
     facts.extend(f"Error: {_cell(error)}" for error in audit.get("errors") or [])
     lines.append("\n".join(f"- {fact}" for fact in facts) if facts else "No duplicates or errors found.")
     outliers = audit.get("outliers") or {}
-    if isinstance(outliers, dict) and outliers:
+    if outliers:
         lines.append(
             "Outliers (beyond three interquartile ranges; kept, since the binning absorbs them):\n\n"
             + _table(
                 ["Field", "Outliers", "Upper fence", "Largest value"],
                 [
-                    [f"`{column}`", _int(_get(detail, "n")), _num(_get(detail, "upper_fence"), 1),
-                     _num(_get(detail, "max"), 1)]
-                    if isinstance(detail, dict)
-                    else [f"`{column}`", _cell(detail), "", ""]
+                    [f"`{column}`", _int(detail.get("n")), _num(detail.get("upper_fence"), 1),
+                     _num(detail.get("max"), 1)]
                     for column, detail in outliers.items()
                 ],
             )
         )  # fmt: skip
-    elif outliers:
-        lines.append(f"Outliers: {_inline(outliers)}.")
 
     lines.append("### Leakage screening")
-    leaks = _leakage_rows(audit)
+    leaks = audit.get("leakage") or []
     if leaks:
         lines.append(
             "Columns that give the outcome away: a model using them looks excellent on history and is useless "
@@ -341,7 +337,7 @@ def _data_foundation(doc: ModelDocument) -> str:
                         f"`{row['column']}`",
                         "the mapping" if row.get("source") == "mapping" else "the data",
                         _cell(row.get("reason", "")),
-                        _num(_get(row, "single_column_auc", "auc"), 3),
+                        _num(row.get("single_column_auc"), 3),
                         "**yes**" if row.get("kept") else "no",
                     ]
                     for row in leaks
@@ -352,7 +348,7 @@ def _data_foundation(doc: ModelDocument) -> str:
         lines.append("No column was flagged as leaking the outcome.")
     post_outcome = [
         column
-        for column in (audit.get("post_outcome") or doc.field_mapping.get("post_outcome") or [])
+        for column in doc.field_mapping.get("post_outcome") or []
         if column not in {row["column"] for row in leaks}
     ]
     if post_outcome:
@@ -364,7 +360,7 @@ def _data_foundation(doc: ModelDocument) -> str:
 
     lines.append("### Columns left out of training")
     excluded = audit.get("excluded") or {}
-    if isinstance(excluded, dict) and excluded:
+    if excluded:
         lines.append(
             _table(["Column", "Why"], [[f"`{column}`", _cell(reason)] for column, reason in excluded.items()])
         )
@@ -373,8 +369,6 @@ def _data_foundation(doc: ModelDocument) -> str:
 
     lines.append("### Limitations")
     limitations = []
-    if audit.get("survivorship"):
-        limitations.append(str(audit["survivorship"]))
     limitations.extend(str(warning) for warning in audit.get("warnings") or [])
     if not doc.date_range or not any(doc.date_range):
         limitations.append(
@@ -386,11 +380,6 @@ def _data_foundation(doc: ModelDocument) -> str:
 
 
 def _sample_size_text(audit: dict) -> str:
-    sample = audit.get("sample_size")
-    if isinstance(sample, dict):
-        return str(sample.get("message") or sample.get("level") or "not available")
-    if sample:
-        return str(sample)
     n_closed, level = audit.get("n_closed"), audit.get("confidence")
     if n_closed is None and level is None:
         return "not available"
@@ -424,11 +413,11 @@ def _patterns(doc: ModelDocument) -> str:
             [
                 [
                     _attribute_label(row),
-                    _int(_get(row, "n")),
-                    _int(_get(row, "won")),
-                    f"{_pct(_get(row, 'win_rate'))} ({_pct(_get(row, 'ci_low'))}-{_pct(_get(row, 'ci_high'))})",
-                    _num(_get(row, "lift"), 2),
-                    _p(_get(row, "p_adjusted", "p_value")),
+                    _int(row["n"]),
+                    _int(row["won"]),
+                    f"{_pct(row['win_rate'])} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
+                    _num(row["lift"], 2),
+                    _p(row.get("p_adjusted")),
                 ]
                 for row in top
             ],
@@ -444,10 +433,10 @@ def _patterns(doc: ModelDocument) -> str:
             [
                 [
                     _attribute_label(row),
-                    _int(_get(row, "n")),
-                    f"{_pct(_get(row, 'win_rate'))} ({_pct(_get(row, 'ci_low'))}-{_pct(_get(row, 'ci_high'))})",
-                    _num(_get(row, "lift"), 2),
-                    _p(_get(row, "p_adjusted", "p_value")),
+                    _int(row["n"]),
+                    f"{_pct(row['win_rate'])} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
+                    _num(row["lift"], 2),
+                    _p(row.get("p_adjusted")),
                 ]
                 for row in bottom
             ],
@@ -456,7 +445,7 @@ def _patterns(doc: ModelDocument) -> str:
         else NOT_AVAILABLE
     )
     lines.append("### Attributes ranked by predictive power")
-    ranking = _records(analysis.get("ranking"))
+    ranking = analysis.get("ranking") or []
     lines.append(
         _table(
             [
@@ -468,36 +457,30 @@ def _patterns(doc: ModelDocument) -> str:
             ],
             [
                 [
-                    f"`{_get(row, 'attribute', default='')}`",
-                    _num(_get(row, "information_value"), 3),
-                    f"{_cell(_get(row, 'best_value', default=''))} ({_num(_get(row, 'best_lift'), 2)})",
-                    f"{_cell(_get(row, 'worst_value', default=''))} ({_num(_get(row, 'worst_lift'), 2)})",
-                    _int(_get(row, "significant_values")),
+                    f"`{row['attribute']}`",
+                    _num(row.get("information_value"), 3),
+                    f"{_cell(row.get('best_value'))} ({_num(row.get('best_lift'), 2)})",
+                    f"{_cell(row.get('worst_value'))} ({_num(row.get('worst_lift'), 2)})",
+                    _int(row.get("significant_values")),
                 ]
                 for row in ranking[:20]
             ],
         )
-        if ranking and any("information_value" in row for row in ranking)
+        if ranking
         else NOT_AVAILABLE
     )
     lines.append("### Attributes that do not predict")
     non_predictors = analysis.get("non_predictors") or []
     if non_predictors:
-        names = [
-            _attribute_label(item) + (f" ({item['reason']})" if item.get("reason") else "")
-            if isinstance(item, dict)
-            else f"`{item}`"
-            for item in non_predictors
-        ]
         lines.append(
             "No value differs significantly from the base rate, so they earn no points: "
-            + ", ".join(names)
+            + ", ".join(f"`{name}`" for name in non_predictors)
             + "."
         )
     else:
         lines.append("Every attribute analysed has at least one value that predicts.")
     lines.append("### Interaction effects")
-    interactions = _records(analysis.get("interactions"))
+    interactions = analysis.get("interactions") or []
     if interactions:
         lines.append(
             "Pairs whose joint win rate differs from what the two would give independently (interaction = "
@@ -507,7 +490,7 @@ def _patterns(doc: ModelDocument) -> str:
     else:
         lines.append(NOT_AVAILABLE)
     lines.append("### Loss reasons")
-    reasons = _records(analysis.get("loss_reasons"))
+    reasons = analysis.get("loss_reasons") or []
     lines.append(
         _generic_table(reasons[:15]) if reasons else "Not available: the history holds no loss reasons."
     )
@@ -515,14 +498,6 @@ def _patterns(doc: ModelDocument) -> str:
     if notes:
         lines.append("\n".join(f"- {_cell(note)}" for note in notes))
     return "\n\n".join(lines)
-
-
-def _records(value) -> list[dict]:
-    if value is None:
-        return []
-    if isinstance(value, pd.DataFrame):
-        return value.to_dict("records")
-    return [row for row in value if isinstance(row, dict)]
 
 
 # The model and its tiers -------------------------------------------------------------------------
@@ -533,8 +508,7 @@ def _model(doc: ModelDocument) -> str:
     learner = {key: value for key, value in doc.learner.items() if value not in (None, [], {})}
     if learner and not (set(learner) <= {"kind"} and learner.get("kind") == "points"):
         lines.append("### Learner")
-        inner = learner.get("learner") if isinstance(learner.get("learner"), dict) else None
-        core = inner or learner
+        core = learner.get("learner") or learner  # a hybrid describes its learner inside
         facts = [f"Algorithm: {core.get('kind', 'not available')}"]
         if core.get("calibration"):
             facts.append(f"probabilities calibrated ({core['calibration']})")
@@ -726,8 +700,6 @@ def _mapping(doc: ModelDocument) -> str:
     lines = [_heading(8), "### Source fields"]
     if mapping:
         outcome = mapping.get("outcome") or {}
-        if isinstance(outcome, str):
-            outcome = {"column": outcome}
         facts = [
             f"Outcome column: `{outcome.get('column', 'n/a')}`; won when "
             + (", ".join(f"`{value}`" for value in outcome.get("won") or []) or "n/a")
@@ -807,28 +779,28 @@ def _mapping(doc: ModelDocument) -> str:
 def _validation(doc: ModelDocument) -> str:
     validation = doc.validation
     lines = [_heading(9)]
-    if not validation:
+    if validation is None:
         lines.append(NOT_AVAILABLE)
         return "\n\n".join(lines)
     lines.append(
-        f"Measured on a holdout of {_int(validation.get('n'))} closed leads ({_int(validation.get('n_won'))} won, "
-        f"base rate {_pct(validation.get('base_rate'))}) that the model never saw while fitting."
+        f"Measured on a holdout of {_int(validation.n)} closed leads ({_int(validation.n_won)} won, "
+        f"base rate {_pct(validation.base_rate)}) that the model never saw while fitting."
     )
-    if validation.get("verdict"):
-        lines.append(f"**Verdict.** {validation['verdict']}")
+    if validation.verdict:
+        lines.append(f"**Verdict.** {validation.verdict}")
     metrics = [
-        ("ROC AUC", _num(validation.get("auc"), 3) + f" (95 % CI {_ci(validation.get('auc_ci'))})", "auc"),
-        ("PR AUC", _num(validation.get("pr_auc"), 3), None),
-        ("Brier score", _num(validation.get("brier"), 4), None),
-        ("Brier of the base rate", _num(validation.get("brier_constant"), 4), None),
-        ("Brier skill", _num(validation.get("brier_skill"), 3), None),
-        ("Log loss", _num(validation.get("log_loss"), 4), None),
-        ("Accuracy (p >= 0.5)", _pct(validation.get("accuracy")), "accuracy"),
-        ("Spearman (score vs outcome)", _num(validation.get("spearman"), 3), "spearman"),
-        ("KS", _num(validation.get("ks"), 3) + f" at score {_num(validation.get('ks_score'), 1)}", None),
-        ("Lift, top decile", _num(validation.get("lift_top_decile"), 2), None),
+        ("ROC AUC", _num(validation.auc, 3) + f" (95 % CI {_ci(validation.auc_ci)})", "auc"),
+        ("PR AUC", _num(validation.pr_auc, 3), None),
+        ("Brier score", _num(validation.brier, 4), None),
+        ("Brier of the base rate", _num(validation.brier_constant, 4), None),
+        ("Brier skill", _num(validation.brier_skill, 3), None),
+        ("Log loss", _num(validation.log_loss, 4), None),
+        ("Accuracy (p >= 0.5)", _pct(validation.accuracy), "accuracy"),
+        ("Spearman (score vs outcome)", _num(validation.spearman, 3), "spearman"),
+        ("KS", _num(validation.ks, 3) + f" at score {_num(validation.ks_score, 1)}", None),
+        ("Lift, top decile", _num(validation.lift_top_decile, 2), None),
     ]
-    gates = validation.get("gates") or {}
+    gates = validation.gates
     rows = []
     for label, value, gate_name in metrics:
         gate = gates.get(gate_name) if gate_name else None
@@ -849,7 +821,7 @@ def _validation(doc: ModelDocument) -> str:
             "half the wins at this base rate. Raise rep capacity or accept the trade-off."
         )
 
-    tiers = validation.get("tiers") or {}
+    tiers = validation.tiers
     lines.append("### Precision, recall and F1 at each tier threshold")
     lines.append(
         "A lead counts as predicted won when its score is at or above the tier's lower bound.\n\n"
@@ -872,7 +844,7 @@ def _validation(doc: ModelDocument) -> str:
         else NOT_AVAILABLE
     )
     lines.append("### Confusion matrices")
-    confusion = validation.get("confusion") or {}
+    confusion = validation.confusion
     if confusion:
         for key, matrix in confusion.items():
             name = (tiers.get(key) or {}).get("name", key.capitalize())
@@ -889,7 +861,7 @@ def _validation(doc: ModelDocument) -> str:
     else:
         lines.append(NOT_AVAILABLE)
     lines.append("### Lift by decile")
-    deciles = validation.get("lift_by_decile") or []
+    deciles = validation.lift_by_decile
     lines.append(
         _table(
             ["Decile", "Scores", "Leads", "Won", "Win rate", "Lift", "Cumulative share of wins"],
@@ -910,7 +882,7 @@ def _validation(doc: ModelDocument) -> str:
         else NOT_AVAILABLE
     )
     lines.append("### Calibration")
-    calibration = validation.get("calibration") or []
+    calibration = validation.calibration
     lines.append(
         "Predicted against observed win rate; a calibrated model's rows sit on the diagonal.\n\n"
         + _table(
@@ -930,7 +902,7 @@ def _validation(doc: ModelDocument) -> str:
         else NOT_AVAILABLE
     )
     lines.append("### False positives and false negatives")
-    cases = doc.error_cases or validation.get("error_cases") or {}
+    cases = doc.error_cases
     for key, title, meaning, sign in (
         ("false_positives", "False positives", "the highest-scored leads that were lost", 1),
         ("false_negatives", "False negatives", "the lowest-scored leads that were won", -1),
@@ -959,12 +931,9 @@ def _common_drivers(items: list[dict], sign: int, top: int = 3) -> str:
     """The signals that most often pushed these leads the wrong way, e.g. "`Lead Source` (7 of 10, +10.3)"."""
     tally: dict[str, list[float]] = {}
     for item in items:
-        for factor in item.get("drivers") or []:
-            if not isinstance(factor, dict) or not _finite(factor.get("points")):
-                continue
-            if factor["points"] * sign > 0:
-                name = str(_get(factor, "signal", "label", default=""))
-                tally.setdefault(name, []).append(float(factor["points"]))
+        for factor in map(Factor.from_dict, item.get("drivers") or []):
+            if factor.points * sign > 0:
+                tally.setdefault(factor.signal, []).append(factor.points)
     ranked = sorted(tally.items(), key=lambda entry: (-len(entry[1]), -abs(sum(entry[1]))))[:top]
     return "; ".join(
         f"`{name}` ({len(points)} of {len(items)}, {_signed(sum(points) / len(points))} on average)"
@@ -973,11 +942,10 @@ def _common_drivers(items: list[dict], sign: int, top: int = 3) -> str:
 
 
 def _monitoring(doc: ModelDocument) -> str:
-    validation = doc.validation or {}
-    auc = validation.get("auc")
-    auc_low = (validation.get("auc_ci") or [None])[0]
+    validation = doc.validation or Metrics()
+    auc, auc_low = validation.auc, validation.auc_ci[0]
     expected = (doc.cutoffs or {}).get("expected") or []
-    targets = (validation.get("gates") or {}).get("auc", {}).get("target")
+    targets = validation.gates.get("auc", {}).get("target")
     lines = [_heading(10)]
     lines.append(
         "**Watch, every week:** the score distribution against the holdout's (population stability index per "
@@ -1034,14 +1002,14 @@ def _batch(doc: ModelDocument) -> str:
         id_column = "id" if "id" in frame.columns else frame.columns[0]
         # A lead without a score is unscoreable, whatever the caller passed: never rank it as Cold.
         missing = pd.to_numeric(frame["score"], errors="coerce").isna()
-        known = {str(item.get("id") if isinstance(item, dict) else item) for item in unscoreable}
+        known = {str(item["id"]) for item in unscoreable}
         unscoreable += [
             {"id": lead_id, "reason": "no score: too little data to evaluate"}
             for lead_id in frame.loc[missing, id_column]
             if str(lead_id) not in known
         ]
         frame = frame[~missing]
-        factor_column = next((c for c in ("top_factors", "factors", "reasons") if c in frame.columns), None)
+        factor_column = "top_factors" if "top_factors" in frame.columns else None
         names = [tier.get("name", "") for tier in _tiers(doc)]
         counts = frame["tier"].value_counts() if "tier" in frame.columns else pd.Series(dtype=int)
         lines.append(
@@ -1083,12 +1051,7 @@ def _batch(doc: ModelDocument) -> str:
             lines.append(_table(columns, rows) + note)
     lines.append("### Leads that could not be scored")
     if unscoreable:
-        rows = [
-            [_cell(item.get("id")), _cell(item.get("reason", ""))]
-            if isinstance(item, dict)
-            else [_cell(item), ""]
-            for item in unscoreable
-        ]
+        rows = [[_cell(item["id"]), _cell(item.get("reason", ""))] for item in unscoreable]
         lines.append(_table(["Lead", "Why"], rows))
     else:
         lines.append("None." if scored is not None and len(scored) else NOT_AVAILABLE)
@@ -1098,13 +1061,13 @@ def _batch(doc: ModelDocument) -> str:
 def _history(doc: ModelDocument) -> str:
     lines = [_heading(12)]
     history = list(doc.version_history)
-    if not any(str(row.get("version")) == str(doc.version) for row in history if isinstance(row, dict)):
+    if not any(str(row.get("version")) == str(doc.version) for row in history):
         history.append(
             {
                 "version": doc.version,
                 "date": _date(_created(doc)),
                 "model": _model_kind(doc),
-                "auc": doc.validation.get("auc"),
+                "auc": doc.validation.auc if doc.validation else None,
                 "note": "this document",
             }
         )
@@ -1112,72 +1075,27 @@ def _history(doc: ModelDocument) -> str:
     return "\n\n".join(lines)
 
 
-# Reading E1's dicts defensively ------------------------------------------------------------------
-
-
-def _get(row: dict, *keys: str, default=None):
-    for key in keys:
-        if isinstance(row, dict) and row.get(key) is not None:
-            return row[key]
-    return default
+# Win/loss rows ----------------------------------------------------------------------------------
 
 
 def _attribute_rows(analysis: dict) -> list[dict]:
-    rows = _records(analysis.get("signals")) or _records(analysis.get("attributes"))
-    return [row for row in rows if _get(row, "lift") is not None]
+    return [row for row in analysis.get("signals") or [] if _finite(row.get("lift"))]
 
 
 def _top_attributes(analysis: dict, count: int) -> list[dict]:
-    rows = [row for row in _attribute_rows(analysis) if _finite(_get(row, "lift")) and _get(row, "lift") > 1]
-    significant = [row for row in rows if _is_significant(row)]
-    return sorted(significant or rows, key=lambda row: -_get(row, "lift"))[:count]
+    rows = [row for row in _attribute_rows(analysis) if row["lift"] > 1]
+    significant = [row for row in rows if row.get("significant")]
+    return sorted(significant or rows, key=lambda row: -row["lift"])[:count]
 
 
 def _bottom_attributes(analysis: dict, count: int) -> list[dict]:
-    rows = [row for row in _attribute_rows(analysis) if _finite(_get(row, "lift")) and _get(row, "lift") < 1]
-    significant = [row for row in rows if _is_significant(row)]
-    return sorted(significant or rows, key=lambda row: _get(row, "lift"))[:count]
+    rows = [row for row in _attribute_rows(analysis) if row["lift"] < 1]
+    significant = [row for row in rows if row.get("significant")]
+    return sorted(significant or rows, key=lambda row: row["lift"])[:count]
 
 
-def _is_significant(row: dict) -> bool:
-    if "significant" in row:
-        return bool(row["significant"])
-    p = _get(row, "p_adjusted", "p_value")
-    return p is not None and p < 0.05
-
-
-def _attribute_label(row) -> str:
-    if not isinstance(row, dict):
-        return f"`{row}`"
-    name = _get(row, "attribute", "signal", "column", "feature", "name", default="")
-    value = _get(row, "value", "level", "bin", "category")
-    return f"`{name}` = {_cell(value)}" if value is not None else f"`{name}`"
-
-
-def _leakage_rows(audit: dict) -> list[dict]:
-    leakage = audit.get("leakage") or audit.get("leakage_flagged") or []
-    if isinstance(leakage, dict):
-        if "flagged" in leakage:
-            return _leakage_rows({"leakage": leakage["flagged"]})
-        return [
-            {"column": column, **(detail if isinstance(detail, dict) else {"reason": str(detail)})}
-            for column, detail in leakage.items()
-        ]
-    return [row if isinstance(row, dict) else {"column": str(row)} for row in leakage]
-
-
-def _completeness_rows(completeness) -> list[tuple[str, float]]:
-    if not completeness:
-        return []
-    if isinstance(completeness, dict):
-        return [(str(k), float(v)) for k, v in completeness.items() if _finite(v)]
-    rows = []
-    for row in completeness:
-        if isinstance(row, dict):
-            share = _get(row, "completeness", "complete", "share")
-            if _finite(share):
-                rows.append((str(_get(row, "column", "field", default="")), float(share)))
-    return rows
+def _attribute_label(row: dict) -> str:
+    return f"`{row['attribute']}` = {_cell(row['value'])}"
 
 
 # Text formatting ---------------------------------------------------------------------------------
@@ -1251,36 +1169,14 @@ def _cell(value: Any) -> str:
 
 
 def _factors(value) -> str:
-    """Top factors as one cell: strings kept, {label, points} dicts written as 'label (+12)'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """Top factors (Factor dicts) as one cell, each written as 'label (+12.0)'."""
+    if not isinstance(value, list):  # a lead scored without explanations
         return ""
-    if isinstance(value, str):
-        return _cell(value)
-    if isinstance(value, dict):
-        value = [value] if any(k in value for k in ("label", "text", "factor")) else list(value.items())
-    items = []
-    for item in value if isinstance(value, Iterable) else [value]:
-        if isinstance(item, dict):
-            label = _get(item, "label", "text", "factor", "signal", default="")
-            points = _get(item, "points", "contribution", "value")
-            items.append(f"{label} ({_signed(points)})" if _finite(points) else str(label))
-        elif isinstance(item, tuple) and len(item) == 2:
-            items.append(f"{item[0]} ({_signed(item[1])})" if _finite(item[1]) else f"{item[0]}: {item[1]}")
-        else:
-            items.append(str(item))
-    return _cell("; ".join(items))
+    return _cell("; ".join(f"{f.label} ({_signed(f.points)})" for f in map(Factor.from_dict, value)))
 
 
 def _confidence(value) -> str:
     return _pct(value, 0) if _finite(value) and 0 <= float(value) <= 1 else _cell(value)
-
-
-def _inline(value) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
-    if isinstance(value, list | tuple):
-        return "; ".join(_inline(item) if isinstance(item, dict) else str(item) for item in value) or "none"
-    return str(value)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import explain
+from .contracts import Decision, Factor, MissingSignal
 from .dataset import CATEGORICAL, apply_missing_values, coerce_columns, coerce_features
 from .learners import HybridLearner, Learner
 from .points import DIMENSIONS, Scorecard, WoeBinning
@@ -83,8 +84,8 @@ class ScoreBatch:
                 self._position = {c: j for j, c in enumerate(names)}
         return self._values, self._missing, self._position
 
-    def top_factors(self, i: int) -> list[dict[str, Any]]:
-        """The factors that pushed lead i up, then down: [{signal, label, points}], in plain words."""
+    def top_factors(self, i: int) -> list[Factor]:
+        """The factors that pushed lead i up, then down, in plain words (a capping guardrail last)."""
         if self.contributions is None:
             return []
         values, _, position = self._row_values()
@@ -95,47 +96,62 @@ class ScoreBatch:
             signal = self.signals[j]
             value = values[i, position[signal]] if signal in position else np.nan
             factors.append(
-                {
-                    "signal": signal,
-                    "label": explain.factor_label(
+                Factor(
+                    signal=signal,
+                    label=explain.factor_label(
                         self.labels.get(signal, signal), value, self.kinds.get(signal, "")
                     ),
-                    "points": round(float(self.contributions[i, j]), 1),
-                }
+                    points=round(float(self.contributions[i, j]), 1),
+                )
             )
         if self.guardrail_points is not None and self.guardrail_points[i] < -0.05:
             factors.append(
-                {
-                    "signal": "guardrail",
-                    "label": str(self.guardrail_reasons[i]),
-                    "points": round(float(self.guardrail_points[i]), 1),
-                }
+                Factor(
+                    signal="guardrail",
+                    label=str(self.guardrail_reasons[i]),
+                    points=round(float(self.guardrail_points[i]), 1),
+                )
             )
         return factors
 
-    def missing_signals(self, i: int) -> list[dict[str, Any]]:
-        """Signals lead i lacks, with how far each could move the score: [{signal, label, down, up}]."""
+    def missing_signals(self, i: int) -> list[MissingSignal]:
+        """Signals lead i lacks, with how far each could move the score."""
         _, missing_mask, position = self._row_values()
         missing = []
         for signal in self.model_signals:
             if signal in position and missing_mask[i, position[signal]]:
                 down, up = self.missing_ranges.get(signal, (0.0, 0.0))
                 missing.append(
-                    {
-                        "signal": signal,
-                        "label": self.labels.get(signal, signal),
-                        "down": round(down, 1),
-                        "up": round(up, 1),
-                    }
+                    MissingSignal(
+                        signal=signal,
+                        label=self.labels.get(signal, signal),
+                        down=round(down, 1),
+                        up=round(up, 1),
+                    )
                 )
         return missing
 
-    def explanation(self, i: int, factors: list[dict[str, Any]] | None = None) -> str:
+    def explanation(self, i: int, factors: list[Factor] | None = None) -> str:
         """One line for a rep: the top reasons, or why the engine abstains."""
         if self.abstain[i]:
             return f"{INSUFFICIENT}: only {int(self.support[i])} similar closed deals in the history"
         factors = self.top_factors(i) if factors is None else factors
-        return "; ".join(f"{f['label']}: {f['points']:+.0f}" for f in factors) or "average lead"
+        return "; ".join(f"{f.label}: {f.points:+.0f}" for f in factors) or "average lead"
+
+    def decision(self, i: int) -> Decision:
+        """Lead i's decision: score, tier, probability, confidence, subtotals, factors and missing signals."""
+        factors = self.top_factors(i)
+        return Decision(
+            score=round(float(self.score[i]), 2),
+            tier=None if self.tier is None else str(self.tier[i]),
+            probability=round(float(self.probability[i]), 4),
+            confidence=float(self.confidence[i]),
+            subtotals=dict(zip(DIMENSIONS, np.round(self.subtotal_values[i], 2).tolist(), strict=True)),
+            top_factors=tuple(factors),
+            missing_signals=tuple(self.missing_signals(i)),
+            evidence=INSUFFICIENT if self.abstain[i] else "sufficient",
+            explanation=self.explanation(i, factors),
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per lead: score, probability, tier, confidence, evidence, subtotals (dict), top_factors
@@ -151,8 +167,8 @@ class ScoreBatch:
             "confidence": self.confidence,
             "evidence": np.where(self.abstain, INSUFFICIENT, "sufficient"),
             "subtotals": _objects([dict(zip(names, row, strict=True)) for row in rounded.tolist()]),
-            "top_factors": _objects(factors),
-            "missing_signals": _objects([self.missing_signals(i) for i in range(n)]),
+            "top_factors": _objects([[f.to_dict() for f in row] for row in factors]),
+            "missing_signals": _objects([[m.to_dict() for m in self.missing_signals(i)] for i in range(n)]),
             "explanation": [self.explanation(i, factors[i]) for i in range(n)],
         }
         for k, dimension in enumerate(names):

@@ -67,9 +67,9 @@ def test_factors_in_plain_words_with_points():
     lead = raw.head(50)
     batch = scorer_of("points").score(lead)
     factors = [f for i in range(len(batch)) for f in batch.top_factors(i)]
-    assert any(f["label"].startswith("source is ") for f in factors)
-    assert any(f["label"].startswith("Pricing page visits is ") for f in factors)
-    assert all(abs(f["points"]) >= 0.5 for f in factors)
+    assert any(f.label.startswith("source is ") for f in factors)
+    assert any(f.label.startswith("Pricing page visits is ") for f in factors)
+    assert all(abs(f.points) >= 0.5 for f in factors)
     text = batch.explanation(int(np.argmax(np.where(batch.abstain, -1, batch.score))))
     assert ": +" in text
 
@@ -78,9 +78,9 @@ def test_missing_signals_say_how_far_they_could_move_the_score():
     raw, _, _, _ = prepared()
     lead = raw.head(1).assign(role="Select", company_size=np.nan)
     missing = scorer_of("random_forest").score(lead).missing_signals(0)
-    assert {m["signal"] for m in missing} == {"role", "company_size"}
-    role = next(m for m in missing if m["signal"] == "role")
-    assert role["down"] <= 0 <= role["up"] and role["up"] - role["down"] > 0
+    assert {m.signal for m in missing} == {"role", "company_size"}
+    role = next(m for m in missing if m.signal == "role")
+    assert role.down <= 0 <= role.up and role.up - role.down > 0
 
 
 def test_abstains_without_similar_closed_history():

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scoring.engine.contracts import Metrics
 from scoring.engine.report import SECTIONS, ModelDocument, render_report, score_distribution
 from scoring.engine.thresholds import Cutoffs, tier_cutoffs
 from scoring.engine.validation import error_cases, validate
@@ -26,10 +27,11 @@ def full_document() -> ModelDocument:
     cutoffs = tier_cutoffs(scores, won)
     validation = validate(won, probability, scores, cutoffs, n_boot=100)
     holdout = pd.DataFrame(index=[f"H{i}" for i in range(1000)])
-    cases = error_cases(holdout, won, scores, k=3, explanations=[["Visited pricing 3 times: +12"]] * 1000)
+    pricing = {"signal": "Pricing page visits", "label": "Visited pricing 3 times", "points": 12.0}
+    cases = error_cases(holdout, won, scores, k=3, explanations=[[pricing]] * 1000)
     current = pd.DataFrame({"id": ["A", "B", "C", "D", "E"], "score": [91.0, 12.0, 97.5, 55.0, 80.0]})
     current["tier"] = Cutoffs(hot=70, warm=50, cool=30).tier_of(current["score"])
-    current["top_factors"] = [[{"label": "Visited pricing 3 times", "points": 12}]] * 5
+    current["top_factors"] = [[pricing]] * 5
     return ModelDocument(
         version="7",
         created=dt.date(2025, 3, 1),
@@ -41,12 +43,19 @@ def full_document() -> ModelDocument:
         n_lost=5679,
         confidence="high: 9,240 closed deals",
         audit={
-            "leakage": [{"column": "Tags", "reason": "alone separates won from lost", "auc": 0.95}],
+            "leakage": [
+                {
+                    "column": "Tags",
+                    "reason": "alone separates won from lost",
+                    "single_column_auc": 0.95,
+                    "source": "data",
+                }
+            ],
             "completeness": {"Country": 0.73, "Lead Source": 0.996},
-            "duplicates": 0,
+            "duplicates": {"rows": 0, "ids": 0},
         },
         analysis={
-            "attributes": [
+            "signals": [
                 {
                     "attribute": "Lead Origin",
                     "value": "Lead Add Form",
@@ -55,6 +64,7 @@ def full_document() -> ModelDocument:
                     "win_rate": 0.929,
                     "lift": 2.41,
                     "p_adjusted": 1e-30,
+                    "significant": True,
                     "ci_low": 0.909,
                     "ci_high": 0.945,
                 },
@@ -66,6 +76,7 @@ def full_document() -> ModelDocument:
                     "win_rate": 0.161,
                     "lift": 0.42,
                     "p_adjusted": 1e-20,
+                    "significant": True,
                 },
             ],  # fmt: skip
             "non_predictors": ["Newspaper Article"],
@@ -86,7 +97,7 @@ def full_document() -> ModelDocument:
             ],  # fmt: skip
             "dropped": {"Newspaper Article": "information value 0.001 < 0.02: does not predict"},
         },
-        validation=validation.to_dict(),
+        validation=validation,
         cutoffs=cutoffs.to_dict(),
         error_cases=cases,
         score_distribution=score_distribution(scores, won),
@@ -150,11 +161,11 @@ def test_each_point_value_shows_its_lift_basis(full_document):
 
 def test_validation_section_holds_gates_confusion_and_error_cases(full_document):
     text = section(render_report(full_document), "Validation results")
-    matrix = full_document.validation["confusion"]["hot"]
+    matrix = full_document.validation.confusion["hot"]
     assert f"| **Won** | {matrix['tp']:,} | {matrix['fn']:,} |" in text
     assert f"| **Lost** | {matrix['fp']:,} | {matrix['tn']:,} |" in text
     assert "| ROC AUC |" in text and "| Hot precision |" in text
-    assert "**False positives**" in text and "Visited pricing 3 times: +12" in text
+    assert "**False positives**" in text and "Visited pricing 3 times (+12.0)" in text
 
 
 def test_batch_scoring_ranks_each_tier_and_lists_unscoreable_leads(full_document):
@@ -217,7 +228,7 @@ def test_error_cases_name_the_signals_that_most_often_misled_the_score():
         ]
     }
     text = section(
-        render_report(ModelDocument(validation={"auc": 0.8}, error_cases=cases)), "Validation results"
+        render_report(ModelDocument(validation=Metrics(auc=0.8), error_cases=cases)), "Validation results"
     )
     # Lead Source pushed both lost leads up: (10 + 6) / 2 = +8.0 on average; Country only one of them.
     assert "most often pushed up by `Lead Source` (2 of 2, +8.0 on average); `Country` (1 of 2, +2.0" in text

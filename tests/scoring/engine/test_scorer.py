@@ -64,7 +64,7 @@ def test_columns_missing_from_the_input_are_missing_signals_not_errors():
     raw, _, _, _ = prepared()
     batch = scorer_of("logistic_regression").score(raw.head(3).drop(columns=["role", "company_size"]))
     assert len(batch) == 3
-    assert {m["signal"] for m in batch.missing_signals(0)} >= {"role", "company_size"}
+    assert {m.signal for m in batch.missing_signals(0)} >= {"role", "company_size"}
 
 
 def test_hybrid_guardrail_shows_as_a_factor():
@@ -73,7 +73,7 @@ def test_hybrid_guardrail_shows_as_a_factor():
     batch = scorer_of("hybrid").score(students)
     assert (batch.score <= 5 + 1e-9).all()
     capped = [i for i in range(len(batch)) if batch.guardrail_points[i] < -0.05]
-    assert capped and batch.top_factors(capped[0])[-1]["label"].startswith("Guardrail: students cannot buy")
+    assert capped and batch.top_factors(capped[0])[-1].label.startswith("Guardrail: students cannot buy")
 
 
 def test_previous_tiers_apply_hysteresis():
