@@ -1,119 +1,20 @@
-"""The model document: `lead-scoring-model.md`.
+"""The twelve sections of the model document, each rendered from a `ModelDocument` into Markdown.
 
-`ModelDocument` gathers, as plain data, everything a model version learned and how it was checked;
-`render_report` turns it into the Markdown document ops staff, sales leadership and compliance read.
-Each part is optional: a section whose inputs are missing says "not available" and why, so a
-document can always be rendered, even for a version that was only partly built.
+Each section reads the engine's own shapes (the contracts and the `to_dict()` of audit, analysis,
+scorecard, cutoffs) by their canonical keys; a part that is missing says so instead of failing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .contracts import Factor, Metrics
-from .tiers import DEFAULT_TIERS, default_tiers
-
-NOT_AVAILABLE = "_Not available._"
-
-SECTIONS = (
-    "Executive summary",
-    "Data foundation and limitations",
-    "Win/loss patterns",
-    "The scoring model",
-    "Tier thresholds",
-    "SLA and recommended action per tier",
-    "Tier transitions and re-scoring",
-    "CRM field mapping and automation rules",
-    "Validation results",
-    "Monitoring and recalibration protocol",
-    "Batch scoring of current leads",
-    "Version history",
-)
-
-
-@dataclass
-class ModelDocument:
-    """Everything the model document reports, as plain data (every part optional).
-
-    Header: version, created (date), model_name (e.g. "X Education conversion"), model_kind
-    ("points", "logistic_regression", ..., "hybrid"), outcome (what counts as won, within how many days),
-    n_rows / n_won / n_lost (closed deals the model learned from), date_range ((first, last) or None),
-    base_rate (0-1; computed from n_won / n_rows when None), confidence (e.g. "high: 9,240 closed deals"),
-    next_recalibration (date; created + recalibration_days when None).
-
-    audit: DataAudit.to_dict() (audit.py); keys read: n_closed, n_won, n_open, base_rate, confidence
-      ("refuse" / "low" / "adequate"), completeness {column: share 0-1}, duplicates {rows, ids}, outliers
-      {column: {n, max, upper_fence}}, errors [str], excluded {column: why}, leakage (rows {column, reason,
-      single_column_auc, source "data" | "mapping" | "mapping and data", kept}), warnings [str].
-    analysis: WinLossAnalysis.to_dict() (analysis.py); keys read: base_rate, base_rate_ci, signals (rows
-      {attribute, value, n, won, win_rate, lift, p_value, p_adjusted, significant, ci_low, ci_high}), ranking (rows {attribute, information_value, best_value, best_lift,
-      worst_value, worst_lift, significant_values}), non_predictors [str], interactions (rows, shown as
-      they come, e.g. {first, second, n, win_rate, expected_win_rate, interaction}), loss_reasons (rows
-      {reason, n, share}), notes [str].
-    points: Scorecard.to_dict(): base, caps {dimension: points}, signals (rows {signal, dimension, bin,
-      points, n, win_rate, woe}), dropped {signal: why}, information_value {signal: iv}.
-    learner: Learner.to_dict() ({kind, n_train, calibration, params}) or the hybrid's ({kind, learner,
-      guardrails}); optional candidates (rows {model, auc, ...}) when several models were compared.
-    validation: the holdout figures (contracts.Metrics; None before validation). cutoffs: Cutoffs.to_dict().
-    tiers: per tier {name, sla, action, rescoring}, top down (defaults: `default_tiers()`).
-    field_mapping: FieldMapping.to_dict() (outcome, id, date, fields, missing_values, post_outcome, ignore).
-    scored: current leads scored (ScoreBatch.to_frame() with an id column): id, score, tier, top_factors
-      (lists of contracts.Factor dicts); optional probability, confidence, evidence.
-    unscoreable: leads that could not be scored, rows {id, reason}.
-    version_history: rows {version, date, model, auc, note}.
-    error_cases: error_cases() output ({false_positives, false_negatives}, drivers as Factor dicts).
-    score_distribution: score_distribution() output for the holdout ({edges, won, lost}).
-    """
-
-    version: str = "1"
-    created: dt.date | None = None
-    model_name: str = "Lead score"
-    model_kind: str = ""
-    outcome: str = ""
-    n_rows: int | None = None
-    n_won: int | None = None
-    n_lost: int | None = None
-    date_range: tuple | None = None
-    base_rate: float | None = None
-    confidence: str = ""
-    next_recalibration: dt.date | None = None
-    audit: dict = field(default_factory=dict)
-    analysis: dict = field(default_factory=dict)
-    points: dict = field(default_factory=dict)
-    learner: dict = field(default_factory=dict)
-    validation: Metrics | None = None
-    cutoffs: dict = field(default_factory=dict)
-    tiers: list = field(default_factory=default_tiers)
-    field_mapping: dict = field(default_factory=dict)
-    scored: pd.DataFrame | None = None
-    unscoreable: list = field(default_factory=list)
-    version_history: list = field(default_factory=list)
-    error_cases: dict = field(default_factory=dict)
-    score_distribution: dict = field(default_factory=dict)
-    recalibration_days: int = 90
-    rows_per_tier: int = 25
-
-
-def score_distribution(scores, won, *, bins: int = 10) -> dict:
-    """Won and lost counts per score band, for the threshold section's histogram.
-
-    scores: shape (n,), 0-100; won: shape (n,), 1 won / 0 lost. Returns {edges: [bins + 1 floats],
-    won: [bins ints], lost: [bins ints]} on equal-width bands of the 0-100 range.
-    """
-    values = np.asarray(scores, dtype=float).reshape(-1)
-    outcome = np.asarray(won).astype(bool).reshape(-1)
-    keep = ~np.isnan(values)
-    edges = np.linspace(0, 100, bins + 1)
-    won_counts, _ = np.histogram(np.clip(values[keep & outcome], 0, 100), bins=edges)
-    lost_counts, _ = np.histogram(np.clip(values[keep & ~outcome], 0, 100), bins=edges)
-    return {"edges": edges.tolist(), "won": won_counts.tolist(), "lost": lost_counts.tolist()}
+from ..contracts import Factor, Metrics
+from ..tiers import DEFAULT_TIERS, default_tiers
+from . import formatting as fmt
+from .document import SECTIONS, ModelDocument
+from .formatting import NOT_AVAILABLE
 
 
 def render_report(doc: ModelDocument) -> str:
@@ -177,7 +78,7 @@ def _data_basis(doc: ModelDocument) -> str:
         text += f" ({n_won:,} won, {lost:,} lost)"
     if doc.date_range and any(doc.date_range):
         first, last = doc.date_range[0], doc.date_range[-1]
-        text += f", closed {_date(first)} to {_date(last)}"
+        text += f", closed {fmt.date(first)} to {fmt.date(last)}"
     else:
         text += ", no close dates (a snapshot)"
     return text
@@ -187,15 +88,15 @@ def _header(doc: ModelDocument) -> str:
     kind = _model_kind(doc)
     rows = [
         ("Version", doc.version),
-        ("Created", _date(_created(doc))),
+        ("Created", fmt.date(_created(doc))),
         ("Model", f"{doc.model_name} ({kind})" if kind else doc.model_name),
         ("Outcome", doc.outcome or "not available"),
         ("Data basis", _data_basis(doc)),
-        ("Base rate", _pct(_base_rate(doc))),
+        ("Base rate", fmt.pct(_base_rate(doc))),
         ("Confidence", doc.confidence or doc.audit.get("confidence") or "not available"),
-        ("Next recalibration", _date(_next_recalibration(doc))),
+        ("Next recalibration", fmt.date(_next_recalibration(doc))),
     ]
-    return f"# Lead scoring model: {doc.model_name}, version {doc.version}\n\n" + _table(
+    return f"# Lead scoring model: {doc.model_name}, version {doc.version}\n\n" + fmt.table(
         ["", ""], [[f"**{name}**", value] for name, value in rows]
     )
 
@@ -218,27 +119,27 @@ def _executive_summary(doc: ModelDocument) -> str:
     bullets = []
     if validation.auc is not None:
         bullets.append(
-            f"It ranks a random won lead above a random lost one {_pct(validation.auc)} of the time "
-            f"(ROC AUC {_num(validation.auc, 3)}, 95 % CI {_ci(validation.auc_ci)}; 50 % is a coin toss)."
+            f"It ranks a random won lead above a random lost one {fmt.pct(validation.auc)} of the time "
+            f"(ROC AUC {fmt.num(validation.auc, 3)}, 95 % CI {fmt.ci(validation.auc_ci)}; 50 % is a coin toss)."
         )
     if validation.brier is not None:
         bullets.append(
-            f"Its win probabilities score a Brier of {_num(validation.brier, 4)} against "
-            f"{_num(validation.brier_constant, 4)} for always predicting the base rate "
-            f"(skill {_pct(validation.brier_skill)})."
+            f"Its win probabilities score a Brier of {fmt.num(validation.brier, 4)} against "
+            f"{fmt.num(validation.brier_constant, 4)} for always predicting the base rate "
+            f"(skill {fmt.pct(validation.brier_skill)})."
         )
     if validation.lift_top_decile is not None:
         bullets.append(
-            f"The top 10 % of leads by score win {_num(validation.lift_top_decile, 1)} times as often "
+            f"The top 10 % of leads by score win {fmt.num(validation.lift_top_decile, 1)} times as often "
             f"as the average lead."
         )
     expected = (doc.cutoffs or {}).get("expected") or []
     if expected and expected[0].get("n"):
         top = expected[0]
         bullets.append(
-            f"The {top.get('name', 'Hot')} tier holds {_pct(top.get('share_of_leads'))} of leads and "
-            f"{_pct(top.get('share_of_wins'))} of wins; its expected win rate is {_pct(top.get('win_rate'))} "
-            f"({_pct(top.get('ci_low'))}-{_pct(top.get('ci_high'))})."
+            f"The {top.get('name', 'Hot')} tier holds {fmt.pct(top.get('share_of_leads'))} of leads and "
+            f"{fmt.pct(top.get('share_of_wins'))} of wins; its expected win rate is {fmt.pct(top.get('win_rate'))} "
+            f"({fmt.pct(top.get('ci_low'))}-{fmt.pct(top.get('ci_high'))})."
         )
     ranking = [row for row in doc.analysis.get("ranking") or [] if row.get("best_lift") is not None]
     if ranking:
@@ -247,8 +148,8 @@ def _executive_summary(doc: ModelDocument) -> str:
         bullets.append(
             "Most predictive attributes: "
             + "; ".join(
-                f"`{row['attribute']}` (best value {_cell(row.get('best_value'))}, "
-                f"lift {_num(row['best_lift'], 2)})"
+                f"`{row['attribute']}` (best value {fmt.cell(row.get('best_value'))}, "
+                f"lift {fmt.num(row['best_lift'], 2)})"
                 for row in ranking[:3]
             )
             + "."
@@ -256,7 +157,7 @@ def _executive_summary(doc: ModelDocument) -> str:
     elif drivers := _top_attributes(doc.analysis, 3):
         bullets.append(
             "Strongest signals of a win: "
-            + "; ".join(f"{_attribute_label(row)} (lift {_num(row['lift'], 2)})" for row in drivers)
+            + "; ".join(f"{_attribute_label(row)} (lift {fmt.num(row['lift'], 2)})" for row in drivers)
             + "."
         )
     leaks = [row for row in doc.audit.get("leakage") or [] if not row.get("kept")]
@@ -279,22 +180,24 @@ def _executive_summary(doc: ModelDocument) -> str:
 
 def _data_foundation(doc: ModelDocument) -> str:
     audit = doc.audit
-    lines = [_heading(2), f"**Data basis:** {_data_basis(doc)}. **Base rate:** {_pct(_base_rate(doc))}."]
+    lines = [_heading(2), f"**Data basis:** {_data_basis(doc)}. **Base rate:** {fmt.pct(_base_rate(doc))}."]
     if not audit:
         lines.append(f"Data audit: {NOT_AVAILABLE}")
         return "\n\n".join(lines)
 
     lines.append(f"**Sample size:** {_sample_size_text(audit)}")
     if audit.get("n_open"):
-        lines.append(f"{_int(audit['n_open'])} leads are still open: they are scored, never trained on.")
+        lines.append(
+            f"{fmt.integer(audit['n_open'])} leads are still open: they are scored, never trained on."
+        )
 
-    completeness = [(str(k), float(v)) for k, v in (audit.get("completeness") or {}).items() if _finite(v)]
+    completeness = [(str(k), float(v)) for k, v in (audit.get("completeness") or {}).items() if fmt.finite(v)]
     lines.append("### Completeness")
     if completeness:
         worst = sorted(completeness, key=lambda row: row[1])[:15]
         lines.append(
             "The least complete fields (share of rows with a value, after missing-value tokens):\n\n"
-            + _table(["Field", "Complete"], [[f"`{name}`", _pct(share)] for name, share in worst])
+            + fmt.table(["Field", "Complete"], [[f"`{name}`", fmt.pct(share)] for name, share in worst])
         )
     else:
         lines.append(NOT_AVAILABLE)
@@ -305,20 +208,20 @@ def _data_foundation(doc: ModelDocument) -> str:
     if duplicates:
         facts.append(
             "Duplicates: "
-            + ", ".join(f"{_int(count)} duplicate {kind}" for kind, count in duplicates.items())
+            + ", ".join(f"{fmt.integer(count)} duplicate {kind}" for kind, count in duplicates.items())
             + "."
         )
-    facts.extend(f"Error: {_cell(error)}" for error in audit.get("errors") or [])
+    facts.extend(f"Error: {fmt.cell(error)}" for error in audit.get("errors") or [])
     lines.append("\n".join(f"- {fact}" for fact in facts) if facts else "No duplicates or errors found.")
     outliers = audit.get("outliers") or {}
     if outliers:
         lines.append(
             "Outliers (beyond three interquartile ranges; kept, since the binning absorbs them):\n\n"
-            + _table(
+            + fmt.table(
                 ["Field", "Outliers", "Upper fence", "Largest value"],
                 [
-                    [f"`{column}`", _int(detail.get("n")), _num(detail.get("upper_fence"), 1),
-                     _num(detail.get("max"), 1)]
+                    [f"`{column}`", fmt.integer(detail.get("n")), fmt.num(detail.get("upper_fence"), 1),
+                     fmt.num(detail.get("max"), 1)]
                     for column, detail in outliers.items()
                 ],
             )
@@ -330,14 +233,14 @@ def _data_foundation(doc: ModelDocument) -> str:
         lines.append(
             "Columns that give the outcome away: a model using them looks excellent on history and is useless "
             "on a new lead, so they are left out of training unless ops staff keep them on purpose.\n\n"
-            + _table(
+            + fmt.table(
                 ["Column", "Found by", "Why", "AUC alone", "Kept"],
                 [
                     [
                         f"`{row['column']}`",
                         "the mapping" if row.get("source") == "mapping" else "the data",
-                        _cell(row.get("reason", "")),
-                        _num(row.get("single_column_auc"), 3),
+                        fmt.cell(row.get("reason", "")),
+                        fmt.num(row.get("single_column_auc"), 3),
                         "**yes**" if row.get("kept") else "no",
                     ]
                     for row in leaks
@@ -362,7 +265,9 @@ def _data_foundation(doc: ModelDocument) -> str:
     excluded = audit.get("excluded") or {}
     if excluded:
         lines.append(
-            _table(["Column", "Why"], [[f"`{column}`", _cell(reason)] for column, reason in excluded.items()])
+            fmt.table(
+                ["Column", "Why"], [[f"`{column}`", fmt.cell(reason)] for column, reason in excluded.items()]
+            )
         )
     else:
         lines.append("None.")
@@ -375,7 +280,7 @@ def _data_foundation(doc: ModelDocument) -> str:
             "No close dates: the split is random, not by time, so the holdout does not show how the "
             "model ages; recency and decay cannot be learned from this history."
         )
-    lines.append("\n".join(f"- {_cell(item)}" for item in limitations) if limitations else NOT_AVAILABLE)
+    lines.append("\n".join(f"- {fmt.cell(item)}" for item in limitations) if limitations else NOT_AVAILABLE)
     return "\n\n".join(lines)
 
 
@@ -388,7 +293,7 @@ def _sample_size_text(audit: dict) -> str:
         "low": "enough to fit, but every score carries low confidence (below 200)",
         "adequate": "adequate (200 or more)",
     }.get(str(level), str(level or ""))
-    return f"{_int(n_closed)} closed deals: {meaning}."
+    return f"{fmt.integer(n_closed)} closed deals: {meaning}."
 
 
 def _patterns(doc: ModelDocument) -> str:
@@ -400,24 +305,24 @@ def _patterns(doc: ModelDocument) -> str:
         return "\n\n".join(lines)
     base_ci = analysis.get("base_rate_ci")
     lines.append(
-        f"Base rate {_pct(base_rate)}"
-        + (f" (95 % CI {_pct(base_ci[0])}-{_pct(base_ci[1])})" if base_ci and len(base_ci) == 2 else "")
+        f"Base rate {fmt.pct(base_rate)}"
+        + (f" (95 % CI {fmt.pct(base_ci[0])}-{fmt.pct(base_ci[1])})" if base_ci and len(base_ci) == 2 else "")
         + ". Lift is a value's win rate divided by the base rate; p-values come from a two-proportion z-test "
         "(present against absent), adjusted for the number of values tested (false discovery rate)."
     )
     lines.append("### Top attributes by lift")
     top = _top_attributes(analysis, 15)
     lines.append(
-        _table(
+        fmt.table(
             ["Attribute", "Leads", "Won", "Win rate (95 % CI)", "Lift", "p (adjusted)"],
             [
                 [
                     _attribute_label(row),
-                    _int(row["n"]),
-                    _int(row["won"]),
-                    f"{_pct(row['win_rate'])} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
-                    _num(row["lift"], 2),
-                    _p(row.get("p_adjusted")),
+                    fmt.integer(row["n"]),
+                    fmt.integer(row["won"]),
+                    f"{fmt.pct(row['win_rate'])} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                    fmt.num(row["lift"], 2),
+                    fmt.p_value(row.get("p_adjusted")),
                 ]
                 for row in top
             ],
@@ -428,15 +333,15 @@ def _patterns(doc: ModelDocument) -> str:
     lines.append("### Strongest signals of a loss")
     bottom = _bottom_attributes(analysis, 10)
     lines.append(
-        _table(
+        fmt.table(
             ["Attribute", "Leads", "Win rate (95 % CI)", "Lift", "p (adjusted)"],
             [
                 [
                     _attribute_label(row),
-                    _int(row["n"]),
-                    f"{_pct(row['win_rate'])} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
-                    _num(row["lift"], 2),
-                    _p(row.get("p_adjusted")),
+                    fmt.integer(row["n"]),
+                    f"{fmt.pct(row['win_rate'])} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                    fmt.num(row["lift"], 2),
+                    fmt.p_value(row.get("p_adjusted")),
                 ]
                 for row in bottom
             ],
@@ -447,7 +352,7 @@ def _patterns(doc: ModelDocument) -> str:
     lines.append("### Attributes ranked by predictive power")
     ranking = analysis.get("ranking") or []
     lines.append(
-        _table(
+        fmt.table(
             [
                 "Attribute",
                 "Information value",
@@ -458,10 +363,10 @@ def _patterns(doc: ModelDocument) -> str:
             [
                 [
                     f"`{row['attribute']}`",
-                    _num(row.get("information_value"), 3),
-                    f"{_cell(row.get('best_value'))} ({_num(row.get('best_lift'), 2)})",
-                    f"{_cell(row.get('worst_value'))} ({_num(row.get('worst_lift'), 2)})",
-                    _int(row.get("significant_values")),
+                    fmt.num(row.get("information_value"), 3),
+                    f"{fmt.cell(row.get('best_value'))} ({fmt.num(row.get('best_lift'), 2)})",
+                    f"{fmt.cell(row.get('worst_value'))} ({fmt.num(row.get('worst_lift'), 2)})",
+                    fmt.integer(row.get("significant_values")),
                 ]
                 for row in ranking[:20]
             ],
@@ -485,18 +390,18 @@ def _patterns(doc: ModelDocument) -> str:
         lines.append(
             "Pairs whose joint win rate differs from what the two would give independently (interaction = "
             "observed / expected win rate; above 1 they reinforce each other):\n\n"
-            + _generic_table(interactions[:15])
+            + fmt.generic_table(interactions[:15])
         )
     else:
         lines.append(NOT_AVAILABLE)
     lines.append("### Loss reasons")
     reasons = analysis.get("loss_reasons") or []
     lines.append(
-        _generic_table(reasons[:15]) if reasons else "Not available: the history holds no loss reasons."
+        fmt.generic_table(reasons[:15]) if reasons else "Not available: the history holds no loss reasons."
     )
     notes = analysis.get("notes") or []
     if notes:
-        lines.append("\n".join(f"- {_cell(note)}" for note in notes))
+        lines.append("\n".join(f"- {fmt.cell(note)}" for note in notes))
     return "\n\n".join(lines)
 
 
@@ -513,18 +418,18 @@ def _model(doc: ModelDocument) -> str:
         if core.get("calibration"):
             facts.append(f"probabilities calibrated ({core['calibration']})")
         if core.get("n_train"):
-            facts.append(f"fitted on {_int(core['n_train'])} closed leads")
+            facts.append(f"fitted on {fmt.integer(core['n_train'])} closed leads")
         lines.append(", ".join(facts) + ".")
         if core.get("params"):
-            lines.append(_table(["Setting", "Value"], [[f"`{k}`", v] for k, v in core["params"].items()]))
+            lines.append(fmt.table(["Setting", "Value"], [[f"`{k}`", v] for k, v in core["params"].items()]))
         guardrails = learner.get("guardrails") or []
         if guardrails:
-            lines.append("Rule guardrails applied on top of the learner:\n\n" + _generic_table(guardrails))
+            lines.append("Rule guardrails applied on top of the learner:\n\n" + fmt.generic_table(guardrails))
         candidates = learner.get("candidates") or []
         if candidates:
             lines.append(
                 "Candidates compared on a validation fold of the training part:\n\n"
-                + _generic_table(candidates)
+                + fmt.generic_table(candidates)
             )
 
     lines.append("### Points by dimension")
@@ -535,7 +440,7 @@ def _model(doc: ModelDocument) -> str:
         return "\n\n".join(lines)
     base_rate = _base_rate(doc)
     lines.append(
-        f"Every lead starts at {_num(points.get('base'), 1)} points; each signal adds or removes the points "
+        f"Every lead starts at {fmt.num(points.get('base'), 1)} points; each signal adds or removes the points "
         "of the band the lead falls in. Points are traced to the band's measured effect: its win rate "
         "against the base rate (lift) and its weight of evidence (log-odds of a win in the band minus the "
         "overall log-odds), weighted jointly so correlated signals are not counted twice. A dimension's "
@@ -549,30 +454,32 @@ def _model(doc: ModelDocument) -> str:
     for dimension in sorted(by_dimension, key=lambda d: (order.index(d) if d in order else len(order), d)):
         cap = caps.get(dimension)
         title = f"#### {dimension.capitalize()}" + (
-            f" (cap {_num(cap, 1)} points)" if cap is not None else ""
+            f" (cap {fmt.num(cap, 1)} points)" if cap is not None else ""
         )
         rows = [
             [
                 f"`{row.get('signal', '')}`",
-                _cell(row.get("bin", "")),
-                _signed(row.get("points")),
-                _int(row.get("n")),
-                _pct(row.get("win_rate")),
-                _num(row["win_rate"] / base_rate, 2)
+                fmt.cell(row.get("bin", "")),
+                fmt.signed(row.get("points")),
+                fmt.integer(row.get("n")),
+                fmt.pct(row.get("win_rate")),
+                fmt.num(row["win_rate"] / base_rate, 2)
                 if row.get("win_rate") is not None and base_rate
                 else "n/a",
-                _num(row.get("woe"), 3),
+                fmt.num(row.get("woe"), 3),
             ]
             for row in by_dimension[dimension]
         ]
         lines.append(
-            title + "\n\n" + _table(["Signal", "Band", "Points", "Leads", "Win rate", "Lift", "WoE"], rows)
+            title + "\n\n" + fmt.table(["Signal", "Band", "Points", "Leads", "Win rate", "Lift", "WoE"], rows)
         )
     dropped = points.get("dropped") or {}
     if dropped:
         lines.append(
             "Signals without points, and why:\n\n"
-            + _table(["Signal", "Why"], [[f"`{name}`", _cell(reason)] for name, reason in dropped.items()])
+            + fmt.table(
+                ["Signal", "Why"], [[f"`{name}`", fmt.cell(reason)] for name, reason in dropped.items()]
+            )
         )
     return "\n\n".join(lines)
 
@@ -587,8 +494,8 @@ def _thresholds(doc: ModelDocument) -> str:
     bounds = [cutoffs.get("hot"), cutoffs.get("warm"), cutoffs.get("cool")]
     lines.append(
         "A lead is in the highest tier whose lower bound its score reaches: "
-        + ", ".join(f"{names[i]} at {_num(bounds[i], 1)} or more" for i in range(3))
-        + f", {names[3]} below {_num(bounds[2], 1)}."
+        + ", ".join(f"{names[i]} at {fmt.num(bounds[i], 1)} or more" for i in range(3))
+        + f", {names[3]} below {fmt.num(bounds[2], 1)}."
     )
     method = cutoffs.get("method") or {}
     if method:
@@ -604,7 +511,7 @@ def _thresholds(doc: ModelDocument) -> str:
     if expected:
         lines.append(
             "Expected conversion per tier, measured on the holdout:\n\n"
-            + _table(
+            + fmt.table(
                 [
                     "Tier",
                     "Score",
@@ -618,13 +525,13 @@ def _thresholds(doc: ModelDocument) -> str:
                 [
                     [
                         row.get("name", ""),
-                        f"{_num(row.get('lower'), 1)}-{_num(row.get('upper'), 1)}",
-                        _int(row.get("n")),
-                        _pct(row.get("share_of_leads")),
-                        _int(row.get("won")),
-                        f"{_pct(row.get('win_rate'))} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
-                        _pct(row.get("share_of_wins")),
-                        _num(row.get("lift"), 2),
+                        f"{fmt.num(row.get('lower'), 1)}-{fmt.num(row.get('upper'), 1)}",
+                        fmt.integer(row.get("n")),
+                        fmt.pct(row.get("share_of_leads")),
+                        fmt.integer(row.get("won")),
+                        f"{fmt.pct(row.get('win_rate'))} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                        fmt.pct(row.get("share_of_wins")),
+                        fmt.num(row.get("lift"), 2),
                     ]
                     for row in expected
                 ],
@@ -633,7 +540,7 @@ def _thresholds(doc: ModelDocument) -> str:
     lines.append("### Score distribution of won and lost leads")
     distribution = doc.score_distribution
     if distribution.get("edges"):
-        lines.append(_won_lost_histogram(distribution))
+        lines.append(fmt.won_lost_histogram(distribution))
     else:
         lines.append(NOT_AVAILABLE)
     return "\n\n".join(lines)
@@ -645,7 +552,7 @@ def _sla(doc: ModelDocument) -> str:
         [tier.get("name", ""), tier.get("sla", ""), tier.get("action", ""), tier.get("rescoring", "")]
         for tier in tiers
     ]
-    return _heading(6) + "\n\n" + _table(["Tier", "SLA", "Recommended action", "Re-scoring"], rows)
+    return _heading(6) + "\n\n" + fmt.table(["Tier", "SLA", "Recommended action", "Re-scoring"], rows)
 
 
 def _tiers(doc: ModelDocument) -> list[dict]:
@@ -666,12 +573,12 @@ def _transitions(doc: ModelDocument) -> str:
     lines = [_heading(7)]
     if band is not None:
         lines.append(
-            f"**Hysteresis band: {_num(band, 1)} points.** A lead keeps its tier until its score passes a "
-            f"boundary by more than {_num(band, 1)} points, so a lead hovering around a cut-off does not flip "
+            f"**Hysteresis band: {fmt.num(band, 1)} points.** A lead keeps its tier until its score passes a "
+            f"boundary by more than {fmt.num(band, 1)} points, so a lead hovering around a cut-off does not flip "
             f"tiers (and restart its SLA clock) on every re-score. Example: with {names[0]} from "
-            f"{_num(cutoffs.get('hot'), 1)}, a {names[1]} lead becomes {names[0]} at "
-            f"{_num((cutoffs.get('hot') or 0) + band, 1)} or more, and a {names[0]} lead drops to {names[1]} "
-            f"below {_num((cutoffs.get('hot') or 0) - band, 1)}."
+            f"{fmt.num(cutoffs.get('hot'), 1)}, a {names[1]} lead becomes {names[0]} at "
+            f"{fmt.num((cutoffs.get('hot') or 0) + band, 1)} or more, and a {names[0]} lead drops to {names[1]} "
+            f"below {fmt.num((cutoffs.get('hot') or 0) - band, 1)}."
         )
     else:
         lines.append(f"Hysteresis band: {NOT_AVAILABLE}")
@@ -682,7 +589,7 @@ def _transitions(doc: ModelDocument) -> str:
         "- in a full batch re-score when a new model version is deployed."
     )
     lines.append(
-        _table(
+        fmt.table(
             ["Tier", "Re-scoring cadence"],
             [[tier.get("name", ""), tier.get("rescoring", "")] for tier in _tiers(doc)],
         )
@@ -728,7 +635,7 @@ def _mapping(doc: ModelDocument) -> str:
         fields = mapping.get("fields") or {}
         if fields:
             lines.append(
-                _table(["CRM field", "Source column"], [[f"`{k}`", f"`{v}`"] for k, v in fields.items()])
+                fmt.table(["CRM field", "Source column"], [[f"`{k}`", f"`{v}`"] for k, v in fields.items()])
             )
         lines.append("Every other column is a candidate signal under its own name.")
     else:
@@ -737,7 +644,7 @@ def _mapping(doc: ModelDocument) -> str:
     lines.append(
         "Every score is stored with these fields and returned by the API with the lead (nothing is written "
         "back to a CRM):\n\n"
-        + _table(
+        + fmt.table(
             ["Field", "Meaning"],
             [
                 ["`score`", "0-100 score"],
@@ -783,28 +690,28 @@ def _validation(doc: ModelDocument) -> str:
         lines.append(NOT_AVAILABLE)
         return "\n\n".join(lines)
     lines.append(
-        f"Measured on a holdout of {_int(validation.n)} closed leads ({_int(validation.n_won)} won, "
-        f"base rate {_pct(validation.base_rate)}) that the model never saw while fitting."
+        f"Measured on a holdout of {fmt.integer(validation.n)} closed leads ({fmt.integer(validation.n_won)} won, "
+        f"base rate {fmt.pct(validation.base_rate)}) that the model never saw while fitting."
     )
     if validation.verdict:
         lines.append(f"**Verdict.** {validation.verdict}")
     metrics = [
-        ("ROC AUC", _num(validation.auc, 3) + f" (95 % CI {_ci(validation.auc_ci)})", "auc"),
-        ("PR AUC", _num(validation.pr_auc, 3), None),
-        ("Brier score", _num(validation.brier, 4), None),
-        ("Brier of the base rate", _num(validation.brier_constant, 4), None),
-        ("Brier skill", _num(validation.brier_skill, 3), None),
-        ("Log loss", _num(validation.log_loss, 4), None),
-        ("Accuracy (p >= 0.5)", _pct(validation.accuracy), "accuracy"),
-        ("Spearman (score vs outcome)", _num(validation.spearman, 3), "spearman"),
-        ("KS", _num(validation.ks, 3) + f" at score {_num(validation.ks_score, 1)}", None),
-        ("Lift, top decile", _num(validation.lift_top_decile, 2), None),
+        ("ROC AUC", fmt.num(validation.auc, 3) + f" (95 % CI {fmt.ci(validation.auc_ci)})", "auc"),
+        ("PR AUC", fmt.num(validation.pr_auc, 3), None),
+        ("Brier score", fmt.num(validation.brier, 4), None),
+        ("Brier of the base rate", fmt.num(validation.brier_constant, 4), None),
+        ("Brier skill", fmt.num(validation.brier_skill, 3), None),
+        ("Log loss", fmt.num(validation.log_loss, 4), None),
+        ("Accuracy (p >= 0.5)", fmt.pct(validation.accuracy), "accuracy"),
+        ("Spearman (score vs outcome)", fmt.num(validation.spearman, 3), "spearman"),
+        ("KS", fmt.num(validation.ks, 3) + f" at score {fmt.num(validation.ks_score, 1)}", None),
+        ("Lift, top decile", fmt.num(validation.lift_top_decile, 2), None),
     ]
     gates = validation.gates
     rows = []
     for label, value, gate_name in metrics:
         gate = gates.get(gate_name) if gate_name else None
-        rows.append([label, value, _gate_target(gate), _gate_result(gate)])
+        rows.append([label, value, fmt.gate_target(gate), fmt.gate_result(gate)])
     for gate_name, label in (
         ("hot_precision", "Hot precision"),
         ("hot_recall", "Hot recall"),
@@ -812,12 +719,12 @@ def _validation(doc: ModelDocument) -> str:
     ):
         gate = gates.get(gate_name)
         if gate:
-            rows.append([label, _num(gate.get("value"), 3), _gate_target(gate), _gate_result(gate)])
-    lines.append(_table(["Metric", "Value", "Target", "Result"], rows))
+            rows.append([label, fmt.num(gate.get("value"), 3), fmt.gate_target(gate), fmt.gate_result(gate)])
+    lines.append(fmt.table(["Metric", "Value", "Target", "Result"], rows))
     ceiling = (gates.get("hot_recall") or {}).get("ceiling")
     if ceiling is not None and ceiling < (gates.get("hot_recall") or {}).get("target", 0):
         lines.append(
-            f"Hot recall cannot exceed {_num(ceiling, 2)} whatever the model: the Hot tier is too small to hold "
+            f"Hot recall cannot exceed {fmt.num(ceiling, 2)} whatever the model: the Hot tier is too small to hold "
             "half the wins at this base rate. Raise rep capacity or accept the trade-off."
         )
 
@@ -825,17 +732,17 @@ def _validation(doc: ModelDocument) -> str:
     lines.append("### Precision, recall and F1 at each tier threshold")
     lines.append(
         "A lead counts as predicted won when its score is at or above the tier's lower bound.\n\n"
-        + _table(
+        + fmt.table(
             ["At or above", "Threshold", "Leads flagged", "Precision", "Recall", "F1", "Accuracy"],
             [
                 [
                     figures.get("name", key),
-                    _num(figures.get("threshold"), 1),
-                    _int(figures.get("n_flagged")),
-                    _pct(figures.get("precision")),
-                    _pct(figures.get("recall")),
-                    _num(figures.get("f1"), 3),
-                    _pct(figures.get("accuracy")),
+                    fmt.num(figures.get("threshold"), 1),
+                    fmt.integer(figures.get("n_flagged")),
+                    fmt.pct(figures.get("precision")),
+                    fmt.pct(figures.get("recall")),
+                    fmt.num(figures.get("f1"), 3),
+                    fmt.pct(figures.get("accuracy")),
                 ]
                 for key, figures in tiers.items()
             ],
@@ -849,12 +756,12 @@ def _validation(doc: ModelDocument) -> str:
         for key, matrix in confusion.items():
             name = (tiers.get(key) or {}).get("name", key.capitalize())
             lines.append(
-                f"At the {name} threshold ({_num(matrix.get('threshold'), 1)}):\n\n"
-                + _table(
+                f"At the {name} threshold ({fmt.num(matrix.get('threshold'), 1)}):\n\n"
+                + fmt.table(
                     ["", "Predicted won", "Predicted lost"],
                     [
-                        ["**Won**", _int(matrix.get("tp")), _int(matrix.get("fn"))],
-                        ["**Lost**", _int(matrix.get("fp")), _int(matrix.get("tn"))],
+                        ["**Won**", fmt.integer(matrix.get("tp")), fmt.integer(matrix.get("fn"))],
+                        ["**Lost**", fmt.integer(matrix.get("fp")), fmt.integer(matrix.get("tn"))],
                     ],
                 )
             )
@@ -863,17 +770,17 @@ def _validation(doc: ModelDocument) -> str:
     lines.append("### Lift by decile")
     deciles = validation.lift_by_decile
     lines.append(
-        _table(
+        fmt.table(
             ["Decile", "Scores", "Leads", "Won", "Win rate", "Lift", "Cumulative share of wins"],
             [
                 [
-                    _int(row.get("decile")),
-                    f"{_num(row.get('score_min'), 1)}-{_num(row.get('score_max'), 1)}",
-                    _int(row.get("n")),
-                    _int(row.get("won")),
-                    _pct(row.get("win_rate")),
-                    _num(row.get("lift"), 2),
-                    _pct(row.get("cumulative_gain")),
+                    fmt.integer(row.get("decile")),
+                    f"{fmt.num(row.get('score_min'), 1)}-{fmt.num(row.get('score_max'), 1)}",
+                    fmt.integer(row.get("n")),
+                    fmt.integer(row.get("won")),
+                    fmt.pct(row.get("win_rate")),
+                    fmt.num(row.get("lift"), 2),
+                    fmt.pct(row.get("cumulative_gain")),
                 ]
                 for row in deciles
             ],
@@ -885,15 +792,15 @@ def _validation(doc: ModelDocument) -> str:
     calibration = validation.calibration
     lines.append(
         "Predicted against observed win rate; a calibrated model's rows sit on the diagonal.\n\n"
-        + _table(
+        + fmt.table(
             ["Predicted", "Leads", "Mean predicted", "Observed (95 % CI)", "Gap"],
             [
                 [
-                    f"{_pct(row.get('low'))}-{_pct(row.get('high'))}",
-                    _int(row.get("n")),
-                    _pct(row.get("predicted")),
-                    f"{_pct(row.get('observed'))} ({_pct(row.get('ci_low'))}-{_pct(row.get('ci_high'))})",
-                    _signed_pct(row.get("gap")),
+                    f"{fmt.pct(row.get('low'))}-{fmt.pct(row.get('high'))}",
+                    fmt.integer(row.get("n")),
+                    fmt.pct(row.get("predicted")),
+                    f"{fmt.pct(row.get('observed'))} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                    fmt.signed_pct(row.get("gap")),
                 ]
                 for row in calibration
             ],
@@ -914,10 +821,14 @@ def _validation(doc: ModelDocument) -> str:
                 f"**{title}** ({meaning}):"
                 + (f" most often {'pushed up' if sign > 0 else 'held down'} by {common}." if common else "")
                 + "\n\n"
-                + _table(
+                + fmt.table(
                     ["Lead", "Score", "What drove the score"],
                     [
-                        [_cell(item.get("id")), _num(item.get("score"), 1), _factors(item.get("drivers"))]
+                        [
+                            fmt.cell(item.get("id")),
+                            fmt.num(item.get("score"), 1),
+                            fmt.factors(item.get("drivers")),
+                        ]
                         for item in items
                     ],
                 )
@@ -936,7 +847,7 @@ def _common_drivers(items: list[dict], sign: int, top: int = 3) -> str:
                 tally.setdefault(factor.signal, []).append(factor.points)
     ranked = sorted(tally.items(), key=lambda entry: (-len(entry[1]), -abs(sum(entry[1]))))[:top]
     return "; ".join(
-        f"`{name}` ({len(points)} of {len(items)}, {_signed(sum(points) / len(points))} on average)"
+        f"`{name}` ({len(points)} of {len(items)}, {fmt.signed(sum(points) / len(points))} on average)"
         for name, points in ranked
     )
 
@@ -958,20 +869,20 @@ def _monitoring(doc: ModelDocument) -> str:
     )
     if expected:
         lines.append(
-            _table(
+            fmt.table(
                 ["Tier", "Expected win rate", "Investigate below"],
                 [
-                    [row.get("name", ""), _pct(row.get("win_rate")), _pct(row.get("ci_low"))]
+                    [row.get("name", ""), fmt.pct(row.get("win_rate")), fmt.pct(row.get("ci_low"))]
                     for row in expected
                 ],
             )
         )
     triggers = [
-        f"ROC AUC on newly closed leads below {_num(auc_low, 3)} (the holdout's lower 95 % bound; holdout AUC "
-        f"{_num(auc, 3)})"
+        f"ROC AUC on newly closed leads below {fmt.num(auc_low, 3)} (the holdout's lower 95 % bound; holdout AUC "
+        f"{fmt.num(auc, 3)})"
         if auc_low is not None
         else "ROC AUC on newly closed leads clearly below the holdout's",
-        f"ROC AUC below the target of {_num(targets, 2)}"
+        f"ROC AUC below the target of {fmt.num(targets, 2)}"
         if targets is not None
         else "ROC AUC below its target",
         "a tier's win rate below its expected interval for two months running",
@@ -983,7 +894,7 @@ def _monitoring(doc: ModelDocument) -> str:
         "**Retrain when any of these holds:**\n\n" + "\n".join(f"- {trigger}" for trigger in triggers)
     )
     lines.append(
-        f"**Scheduled recalibration:** {_date(_next_recalibration(doc))} at the latest (every "
+        f"**Scheduled recalibration:** {fmt.date(_next_recalibration(doc))} at the latest (every "
         f"{doc.recalibration_days} days). A new version is trained on all closed history, validated on a fresh "
         "holdout, run in shadow against the live version, and deployed only when it does at least as well; "
         "the previous version stays one action away for roll-back."
@@ -1024,7 +935,7 @@ def _batch(doc: ModelDocument) -> str:
                     f'{abstained:,} of them carry the flag "insufficient evidence": too little similar closed '
                     "history stands behind their score, so treat it as a first guess."
                 )
-        lines.append("### Score histogram\n\n" + _histogram(frame["score"].to_numpy(dtype=float)))
+        lines.append("### Score histogram\n\n" + fmt.histogram(frame["score"].to_numpy(dtype=float)))
         for name in names:
             members = frame[frame["tier"] == name] if "tier" in frame.columns else frame.iloc[0:0]
             lines.append(f"### {name} leads")
@@ -1042,17 +953,17 @@ def _batch(doc: ModelDocument) -> str:
                 ["Top factors"] if factor_column else []
             )
             rows = [
-                [str(rank), _cell(row[id_column]), _num(row["score"], 1)]
-                + [_pct(row[c]) if c == "probability" else _confidence(row[c]) for c, _ in extras]
-                + ([_factors(row[factor_column])] if factor_column else [])
+                [str(rank), fmt.cell(row[id_column]), fmt.num(row["score"], 1)]
+                + [fmt.pct(row[c]) if c == "probability" else fmt.confidence(row[c]) for c, _ in extras]
+                + ([fmt.factors(row[factor_column])] if factor_column else [])
                 for rank, (_, row) in enumerate(shown.iterrows(), start=1)
             ]
             note = "" if len(ranked) <= len(shown) else f"\n\n_Top {len(shown)} of {len(ranked):,} shown._"
-            lines.append(_table(columns, rows) + note)
+            lines.append(fmt.table(columns, rows) + note)
     lines.append("### Leads that could not be scored")
     if unscoreable:
-        rows = [[_cell(item["id"]), _cell(item.get("reason", ""))] for item in unscoreable]
-        lines.append(_table(["Lead", "Why"], rows))
+        rows = [[fmt.cell(item["id"]), fmt.cell(item.get("reason", ""))] for item in unscoreable]
+        lines.append(fmt.table(["Lead", "Why"], rows))
     else:
         lines.append("None." if scored is not None and len(scored) else NOT_AVAILABLE)
     return "\n\n".join(lines)
@@ -1065,13 +976,13 @@ def _history(doc: ModelDocument) -> str:
         history.append(
             {
                 "version": doc.version,
-                "date": _date(_created(doc)),
+                "date": fmt.date(_created(doc)),
                 "model": _model_kind(doc),
                 "auc": doc.validation.auc if doc.validation else None,
                 "note": "this document",
             }
         )
-    lines.append(_generic_table(history))
+    lines.append(fmt.generic_table(history))
     return "\n\n".join(lines)
 
 
@@ -1079,7 +990,7 @@ def _history(doc: ModelDocument) -> str:
 
 
 def _attribute_rows(analysis: dict) -> list[dict]:
-    return [row for row in analysis.get("signals") or [] if _finite(row.get("lift"))]
+    return [row for row in analysis.get("signals") or [] if fmt.finite(row.get("lift"))]
 
 
 def _top_attributes(analysis: dict, count: int) -> list[dict]:
@@ -1095,166 +1006,8 @@ def _bottom_attributes(analysis: dict, count: int) -> list[dict]:
 
 
 def _attribute_label(row: dict) -> str:
-    return f"`{row['attribute']}` = {_cell(row['value'])}"
-
-
-# Text formatting ---------------------------------------------------------------------------------
+    return f"`{row['attribute']}` = {fmt.cell(row['value'])}"
 
 
 def _heading(number: int) -> str:
     return f"## {number}. {SECTIONS[number - 1]}"
-
-
-def _finite(value) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and math.isfinite(float(value))
-
-
-def _num(value, digits: int = 2) -> str:
-    return f"{float(value):,.{digits}f}" if _finite(value) else "n/a"
-
-
-def _int(value) -> str:
-    return f"{int(value):,}" if _finite(value) else "n/a"
-
-
-def _pct(value, digits: int = 1) -> str:
-    return f"{100 * float(value):.{digits}f} %" if _finite(value) else "n/a"
-
-
-def _signed(value) -> str:
-    return f"{float(value):+.1f}" if _finite(value) else "n/a"
-
-
-def _signed_pct(value) -> str:
-    return f"{100 * float(value):+.1f} pts" if _finite(value) else "n/a"
-
-
-def _p(value) -> str:
-    if not _finite(value):
-        return "n/a"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _ci(interval) -> str:
-    if not interval or len(interval) < 2 or not (_finite(interval[0]) and _finite(interval[1])):
-        return "n/a"
-    return f"{interval[0]:.3f}-{interval[1]:.3f}"
-
-
-def _date(value) -> str:
-    if value is None or value == "":
-        return "not available"
-    if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def _gate_target(gate: dict | None) -> str:
-    return f">= {_num(gate.get('target'), 2)}" if gate else ""
-
-
-def _gate_result(gate: dict | None) -> str:
-    if not gate:
-        return ""
-    return "pass" if gate.get("passed") else "**fail**"
-
-
-def _cell(value: Any) -> str:
-    """One Markdown table cell: pipes escaped, newlines flattened."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return _num(value, 2)
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _factors(value) -> str:
-    """Top factors (Factor dicts) as one cell, each written as 'label (+12.0)'."""
-    if not isinstance(value, list):  # a lead scored without explanations
-        return ""
-    return _cell("; ".join(f"{f.label} ({_signed(f.points)})" for f in map(Factor.from_dict, value)))
-
-
-def _confidence(value) -> str:
-    return _pct(value, 0) if _finite(value) and 0 <= float(value) <= 1 else _cell(value)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines.extend(
-        "| " + " | ".join(_cell(value) if not isinstance(value, str) else value for value in row) + " |"
-        for row in rows
-    )
-    return "\n".join(lines)
-
-
-def _generic_table(rows: Sequence) -> str:
-    """A table of whatever scalar keys the rows share, in first-seen order (for dicts whose shape varies)."""
-    rows = [row for row in rows if isinstance(row, dict)]
-    if not rows:
-        return NOT_AVAILABLE
-    columns: list[str] = []
-    for row in rows:
-        for key, value in row.items():
-            if key not in columns and not isinstance(value, dict):
-                columns.append(key)
-    body = []
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = row.get(column)
-            if isinstance(value, list | tuple):
-                cells.append(_cell(", ".join(str(item) for item in value)))
-            elif isinstance(value, float) and any(word in column for word in ("rate", "share")):
-                cells.append(_pct(value))
-            elif isinstance(value, float) and column.startswith("p"):
-                cells.append(_p(value))
-            elif isinstance(value, float):
-                cells.append(_num(value, 3))
-            else:
-                cells.append(_cell(value))
-        body.append(cells)
-    return _table([_column_title(column) for column in columns], body)
-
-
-def _column_title(column: str) -> str:
-    acronyms = {"auc": "AUC", "ks": "KS", "iv": "IV", "woe": "WoE", "id": "ID", "n": "Leads", "pr": "PR"}
-    words = str(column).replace("_", " ").split()
-    title = " ".join(acronyms.get(word.lower(), word) for word in words)
-    return title[:1].upper() + title[1:]
-
-
-def _histogram(scores: np.ndarray, *, bins: int = 10, width: int = 40) -> str:
-    """A text histogram of 0-100 scores in a code block, one bar per band."""
-    values = scores[~np.isnan(scores)]
-    counts, edges = np.histogram(np.clip(values, 0, 100), bins=np.linspace(0, 100, bins + 1))
-    top = max(int(counts.max()) if counts.size else 0, 1)
-    lines = [
-        f"{edges[i]:5.0f}-{edges[i + 1]:<4.0f}| {'#' * int(round(width * count / top)):<{width}} {count:,}"
-        for i, count in enumerate(counts)
-    ]
-    return "```\n" + "\n".join(reversed(lines)) + "\n```"
-
-
-def _won_lost_histogram(distribution: dict, width: int = 30) -> str:
-    edges, won, lost = distribution["edges"], distribution.get("won") or [], distribution.get("lost") or []
-    top = max([*won, *lost, 1])
-    lines = [f"{'score':>9} | {'won':<{width}} {'':>6} | {'lost':<{width}}"]
-    for i in range(len(edges) - 1):
-        w = won[i] if i < len(won) else 0
-        lo = lost[i] if i < len(lost) else 0
-        lines.append(
-            f"{edges[i]:4.0f}-{edges[i + 1]:<4.0f} | {'+' * int(round(width * w / top)):<{width}} {w:>6,} | "
-            f"{'-' * int(round(width * lo / top)):<{width}} {lo:,}"
-        )
-    return "```\n" + "\n".join([lines[0], *reversed(lines[1:])]) + "\n```"
-
-
-__all__ = [
-    "DEFAULT_TIERS",
-    "SECTIONS",
-    "ModelDocument",
-    "default_tiers",
-    "render_report",
-    "score_distribution",
-]
