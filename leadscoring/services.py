@@ -1,4 +1,8 @@
-"""Writes to the CRM data from the API and the pages: leads and activity events."""
+"""Writes to the CRM data from the API and the pages: leads and activity events.
+
+Each write announces itself (`leadscoring.signals`) inside its own transaction; what the layers above do
+about it (rescoring, later notifications) is theirs, and anything leaving the process waits for the commit.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from .models import ActivityEvent, Lead
-from .signals import personal_data_read
+from .signals import events_recorded, leads_changed, personal_data_read
 
 LEAD_FIELDS = {
     f.name
     for f in Lead._meta.concrete_fields
     if f.name not in {"id", "external_id", "source_system", "attributes", "updated_at"}
 } | {"account_id", "owner_id"}
-
-
-def _rescore_on_commit(lead_id: int, trigger: str) -> None:
-    # Scoring follows the commit so the task (maybe on another worker) sees the new row.
-    from scoring.tasks import lead_rescore_task
-
-    transaction.on_commit(lambda: lead_rescore_task.delay(lead_id, trigger))
 
 
 def lead_upsert(*, source_system: str, external_id: str, fields: dict, actor=None) -> tuple[Lead, bool]:
@@ -58,7 +55,7 @@ def lead_upsert(*, source_system: str, external_id: str, fields: dict, actor=Non
             return lead_upsert(
                 source_system=source_system, external_id=external_id, fields=fields, actor=actor
             )
-        _rescore_on_commit(lead.pk, "created" if created else "updated")
+        leads_changed.send(sender=Lead, lead_ids=[lead.pk], created=created, bulk=False)
     return lead, created
 
 
@@ -73,7 +70,11 @@ def event_record(
     properties: dict | None = None,
     rescore: bool = True,
 ) -> tuple[ActivityEvent, bool]:
-    """Record one activity event; re-sending (same source and external id) is a no-op."""
+    """Record one activity event; re-sending (same source and external id) is a no-op.
+
+    `rescore=False` stores the event without announcing it (`events_recorded`): for a caller that
+    announces many events at once, or one that rescores the lead itself.
+    """
     existing = ActivityEvent.objects.filter(source=source, external_id=external_id).first()
     if existing is not None:
         return existing, False
@@ -87,14 +88,15 @@ def event_record(
         properties=properties or {},
     )
     event.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            event.save()
-    except IntegrityError:
-        # Lost a race with an identical re-send: the first one stands.
-        return ActivityEvent.objects.get(source=source, external_id=external_id), False
-    if rescore:
-        _rescore_on_commit(lead.pk, "event")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                event.save()
+        except IntegrityError:
+            # Lost a race with an identical re-send: the first one stands.
+            return ActivityEvent.objects.get(source=source, external_id=external_id), False
+        if rescore:
+            events_recorded.send(sender=ActivityEvent, lead_ids=[lead.pk], bulk=False)
     return event, True
 
 
@@ -110,18 +112,20 @@ def events_record(*, events: list[dict]) -> list[EventOutcome]:
     """Record many events; a bad item is reported and never fails the others."""
     outcomes = []
     touched: set[int] = set()
-    for index, item in enumerate(events):
-        try:
-            event, created = event_record(**item, rescore=False)
-        except ValidationError as exc:
-            outcomes.append(EventOutcome(index=index, event=None, created=False, errors=exc.message_dict))
-            continue
-        outcomes.append(EventOutcome(index=index, event=event, created=created))
-        if created:
-            touched.add(event.lead_id)
-    # One rescore per lead, however many of its events arrived in this batch.
-    for lead_id in sorted(touched):
-        _rescore_on_commit(lead_id, "event")
+    with transaction.atomic():
+        for index, item in enumerate(events):
+            try:
+                event, created = event_record(**item, rescore=False)
+            except ValidationError as exc:
+                outcomes.append(EventOutcome(index=index, event=None, created=False, errors=exc.message_dict))
+                continue
+            outcomes.append(EventOutcome(index=index, event=event, created=created))
+            if created:
+                touched.add(event.lead_id)
+        # One announcement for the batch: the layers above rescore each lead once, however many of
+        # its events arrived.
+        if touched:
+            events_recorded.send(sender=ActivityEvent, lead_ids=sorted(touched), bulk=False)
     return outcomes
 
 

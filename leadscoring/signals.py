@@ -7,10 +7,11 @@ change. Anything that leaves the process (a Celery publish, an e-mail) must wait
 
 from django.dispatch import Signal
 
-# lead_ids: list[int]; created: bool (True when the leads are new)
+# lead_ids: list[int]; created: bool (True when every one of the leads is new);
+# bulk: bool (True for a bulk load, a file import or the demo, to be handled as one batch)
 leads_changed = Signal()
 
-# lead_ids: list[int], the leads whose new activity events were stored
+# lead_ids: list[int], the leads whose new activity events were stored; bulk: bool, as above
 events_recorded = Signal()
 
 # leads: list[Lead]; user: the reader or None; integration: the key's name or "";

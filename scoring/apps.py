@@ -7,6 +7,7 @@ class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import receivers  # noqa: F401  (connects the receivers)
         from .permissions import role_permissions_sync
 
         post_migrate.connect(role_permissions_sync, sender=self)

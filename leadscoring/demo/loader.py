@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 
 from leadscoring.demo.process import DEFAULT_LEADS, DEMO_NOW, DEMO_SOURCE, demo_blocks, demo_reps
 from leadscoring.models import Account, ActivityEvent, Deal, Lead, Rep
+from leadscoring.signals import leads_changed
 
 # executemany rows per call on SQLite (bulk_create would be capped by SQLite's bound-variable limit
 # and spends most of its time building model instances; this is the same statement, batched).
@@ -130,6 +131,7 @@ def demo_load(
         owners = _reps_ensure(demo_reps(leads=leads, seed=seed))
         stats.reps = len(owners)
         next_id = {model: writer.next_id(model) for model in _DEMO_MODELS}
+        first_lead_id = next_id[Lead]
         for block in demo_blocks(leads=leads, seed=seed, now=now):
             account_ids = pd.Series(
                 next_id[Account] + np.arange(len(block.accounts)), index=block.accounts["external_id"]
@@ -158,6 +160,10 @@ def demo_load(
             if on_block is not None:
                 on_block(stats)
         writer.finish()
+        if stats.leads:
+            # The new leads come with their events: one announcement covers both.
+            lead_ids = list(range(first_lead_id, first_lead_id + stats.leads))
+            leads_changed.send(sender=Lead, lead_ids=lead_ids, created=True, bulk=True)
     writer.analyze()
     stats.seconds = time.perf_counter() - started
     return stats

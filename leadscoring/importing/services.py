@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..models import ActivityEvent, Lead
+from ..signals import events_recorded, leads_changed
 from .cleaning import (
     ENTITY_SPECS,
     CleanRow,
@@ -173,7 +174,7 @@ def file_import(
         if dry_run:
             transaction.set_rollback(True)
         elif entity in ("lead", "event") and (result.created or result.updated):
-            _rescore_touched_leads(entity=entity, since=began)
+            _touched_leads_announce(entity=entity, since=began, all_new=not result.updated)
     result.rejected_rows.sort(key=lambda row: row.number)
     if errors_path and result.rejected_rows:
         result.errors_path = errors_csv_write(result=result, path=Path(errors_path))
@@ -181,18 +182,27 @@ def file_import(
     return result
 
 
-def _rescore_touched_leads(*, entity: str, since) -> None:
-    """New and changed leads (or leads with new events) are rescored in a batch job after the commit."""
-    from scoring.services import leads_batch_score_start
-
+def _touched_leads_announce(*, entity: str, since, all_new: bool) -> None:
+    """Announce, once for the whole file and inside its transaction, the new and changed leads (or the
+    leads with new events); the layers above treat it as one bulk change."""
     if entity == "lead":
-        lead_ids = list(Lead.history.filter(history_date__gte=since).values_list("id", flat=True).distinct())
+        lead_ids = list(
+            Lead.history.filter(history_date__gte=since)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .distinct()
+        )
+        if lead_ids:
+            leads_changed.send(sender=Lead, lead_ids=lead_ids, created=all_new, bulk=True)
     else:
         lead_ids = list(
-            ActivityEvent.objects.filter(created_at__gte=since).values_list("lead_id", flat=True).distinct()
+            ActivityEvent.objects.filter(created_at__gte=since)
+            .order_by("lead_id")
+            .values_list("lead_id", flat=True)
+            .distinct()
         )
-    if lead_ids:
-        transaction.on_commit(lambda: leads_batch_score_start(lead_ids=lead_ids, trigger="created"))
+        if lead_ids:
+            events_recorded.send(sender=ActivityEvent, lead_ids=lead_ids, bulk=True)
 
 
 def leads_import(**kwargs) -> ImportResult:

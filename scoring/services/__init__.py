@@ -1,6 +1,6 @@
 """Writes of the scoring domain. Import from here: `from scoring import services`."""
 
-from .batch import leads_batch_score_start
+from .batch import leads_batch_score_start, leads_rescore_queue
 from .cadence import leads_due_for_cadence, leads_rescore_on_cadence, leads_stale_downgrade
 from .config import (
     defaults_ensure,
@@ -43,6 +43,7 @@ __all__ = [
     "lead_rescore",
     "lead_score_inline",
     "leads_batch_score_start",
+    "leads_rescore_queue",
     "leads_due_for_cadence",
     "leads_rescore",
     "leads_rescore_on_cadence",

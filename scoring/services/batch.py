@@ -1,4 +1,8 @@
-"""Batch rescoring: fanned out over workers in chunks, each chunk one task."""
+"""Queueing rescoring: one lead as its own task, many as a batch fanned out over workers in chunks.
+
+Both write nothing outside the caller's transaction and publish only after its commit, so a worker never
+looks for a lead (or a Job) that is not there yet, and a rolled-back change queues nothing.
+"""
 
 from __future__ import annotations
 
@@ -37,3 +41,12 @@ def leads_batch_score_start(
     )
     transaction.on_commit(lambda: batch_score_task.delay(job.pk, chunks, program.pk, trigger))
     return job
+
+
+def leads_rescore_queue(*, lead_ids: list[int], trigger: str) -> None:
+    """Queue one rescoring task per lead, each published after the commit."""
+    from ..tasks import lead_rescore_task
+
+    for lead_id in lead_ids:
+        # Bind the id now: the callbacks run after the loop has moved on.
+        transaction.on_commit(lambda lead_id=lead_id: lead_rescore_task.delay(lead_id, trigger))

@@ -1,4 +1,8 @@
-"""manage.py setup_demo: what `make run` needs on first start (demo data, roles, logins). Idempotent."""
+"""manage.py setup_demo: what `make run` needs on first start (demo data, roles, logins, a first model).
+
+Idempotent. It lives in scoring, not beside load_demo, because it trains and deploys: the CRM layer
+loads the data and knows nothing of models.
+"""
 
 from django.core.management.base import BaseCommand
 
