@@ -92,27 +92,16 @@ def _block(*, block: int, n: int, seed: int, now: int, reps: pd.DataFrame) -> De
     outcome = outcome_draw(rng=rng, leads=leads, timing=timing, events=seen, now=now)
     events = events_after_outcome(rng=rng, events=seen, timing=timing, won=outcome.won, now=now)
     deals = deal_records(
-        rng=rng,
-        leads=leads,
-        accounts_ids=accounts.ids,
-        account_names=accounts.name,
-        timing=timing,
-        won=outcome.won,
-        event_lead=events.lead,
-        event_at=events.at,
+        rng=rng, leads=leads, accounts=accounts, timing=timing, won=outcome.won, events=events
     )
     lead_frame = lead_records(
         rng=rng,
         leads=leads,
-        account_ids=accounts.ids,
+        accounts=accounts,
         reps=reps,
-        worked=timing.worked,
-        closed=timing.closed,
-        close=timing.close,
+        timing=timing,
         won=outcome.won,
-        event_lead=events.lead,
-        event_at=events.at,
-        event_kind=events.kind,
+        events=events,
         now=now,
     )
     return DemoBlock(
