@@ -57,6 +57,7 @@ class RowCleaner:
         self.warnings: list[str] = []
         self.columns = self._columns(path)
         self.model_fields = spec.model_fields()
+        self.reference_names = {r.name for r in spec.references}
         self.parsers = {
             name: field_parser(f) for name, f in self.model_fields.items() if name in self.columns
         }
@@ -76,14 +77,26 @@ class RowCleaner:
                 )
 
     def _columns(self, path: Path | str) -> dict[str, str]:
+        """{canonical field: column} as the mapping says, checked against the spec and the headers; the
+        mapping's fields that the model lacks go to `renamed_extras` (kept in the extra field)."""
         spec, mapping = self.spec, self.mapping
-        origin = mapping.origin
         if mapping.entity and mapping.entity != spec.name:
-            raise MappingError(f'{origin} is for {mapping.entity}s, not {spec.plural}: its "entity" says so')
+            raise MappingError(
+                f'{mapping.origin} is for {mapping.entity}s, not {spec.plural}: its "entity" says so'
+            )
+        columns = self._field_columns()
+        self._shorthand_columns(columns)
+        if mapping.outcome:
+            self._outcome_check(columns)
+        self._presence_check(columns, path)
+        return columns
+
+    def _field_columns(self) -> dict[str, str]:
+        spec, origin = self.spec, self.mapping.origin
         known = spec.canonical_names()
         columns = {}
         self.renamed_extras: dict[str, str] = {}
-        for name, column in mapping.fields.items():
+        for name, column in self.mapping.fields.items():
             if name in known:
                 columns[name] = column
             elif spec.extra_field:
@@ -98,6 +111,11 @@ class RowCleaner:
                 raise MappingError(
                     f'{origin}: "fields.{name}" is not a {spec.name} field; known fields: {", ".join(known)}'
                 )
+        return columns
+
+    def _shorthand_columns(self, columns: dict[str, str]) -> None:
+        """The mapping's "id" and "date" keys: short for the external id and the record's date field."""
+        spec, mapping, origin = self.spec, self.mapping, self.mapping.origin
         for key, name in (("id", "external_id"), ("date", spec.date_field)):
             column = getattr(mapping, key)
             if column is None:
@@ -109,27 +127,30 @@ class RowCleaner:
                 raise MappingError(
                     f'{origin}: "{key}" says "{column}" but "fields.{name}" says "{columns[name]}"'
                 )
-        if mapping.outcome:
-            if spec.outcome_field is None:
-                raise MappingError(f'{origin}: "outcome" has no meaning for {spec.plural}')
-            if spec.outcome_field in columns:
-                raise MappingError(
-                    f'{origin}: give either "outcome" or "fields.{spec.outcome_field}", not both'
-                )
+
+    def _outcome_check(self, columns: dict[str, str]) -> None:
+        spec, origin = self.spec, self.mapping.origin
+        if spec.outcome_field is None:
+            raise MappingError(f'{origin}: "outcome" has no meaning for {spec.plural}')
+        if spec.outcome_field in columns:
+            raise MappingError(f'{origin}: give either "outcome" or "fields.{spec.outcome_field}", not both')
+
+    def _presence_check(self, columns: dict[str, str], path: Path | str) -> None:
+        """Every column the mapping names is in the file, and some column feeds each required field."""
+        mapping = self.mapping
         wanted = [(column, name) for name, column in columns.items()]
         wanted += list(self.renamed_extras.items())
         if mapping.outcome:
             wanted.append((mapping.outcome.column, "outcome"))
         absent = [f'"{column}" (for "{name}")' for column, name in wanted if column not in self.headers]
         if absent:
-            raise ImportFileError(f"{path} has no column {', '.join(absent)}, named by {origin}")
-        for name in spec.required:
+            raise ImportFileError(f"{path} has no column {', '.join(absent)}, named by {mapping.origin}")
+        for name in self.spec.required:
             if name not in columns:
                 raise ImportFileError(
                     f'{path}: no column feeds the required field "{name}": '
                     f'name a column "{name}" or map one to it in the mapping\'s "fields"'
                 )
-        return columns
 
     def clean(self, number: int, cells: list[str]) -> CleanRow:
         """Read one row; every unreadable cell adds a RowError, the row is never raised."""
@@ -141,25 +162,8 @@ class RowCleaner:
                 RowError(number, None, None, f"has {len(cells)} values but the header has {width} columns")
             )
         raw = dict(zip(self.headers, cells, strict=False))
-        references = {r.name: r for r in spec.references}
         for name, column in self.columns.items():
-            original = raw[column]
-            text = original.strip()
-            if text in mapping.missing_values:
-                if name in spec.required:
-                    row.errors.append(RowError(number, column, original, "a value is required"))
-                elif name in references:
-                    row.references[name] = None
-                else:
-                    row.values[name] = field_empty(self.model_fields[name])
-                continue
-            if name in references:
-                row.references[name] = text
-                continue
-            try:
-                row.values[name] = self.parsers[name](text)
-            except CellError as error:
-                row.errors.append(RowError(number, column, original, str(error)))
+            self._cell(row, name, column, raw[column])
         if mapping.outcome:
             self._outcome(row, raw[mapping.outcome.column])
         for column in self.extra_columns:
@@ -173,6 +177,25 @@ class RowCleaner:
             row.values[spec.system_field] = system
             row.key = (system, external_id)
         return row
+
+    def _cell(self, row: CleanRow, name: str, column: str, original: str) -> None:
+        """One mapped cell into the row's values (or its references, resolved later), or a RowError."""
+        text = original.strip()
+        is_reference = name in self.reference_names
+        if text in self.mapping.missing_values:
+            if name in self.spec.required:
+                row.errors.append(RowError(row.number, column, original, "a value is required"))
+            elif is_reference:
+                row.references[name] = None
+            else:
+                row.values[name] = field_empty(self.model_fields[name])
+        elif is_reference:
+            row.references[name] = text
+        else:
+            try:
+                row.values[name] = self.parsers[name](text)
+            except CellError as error:
+                row.errors.append(RowError(row.number, column, original, str(error)))
 
     def _outcome(self, row: CleanRow, original: str) -> None:
         outcome, values = self.mapping.outcome, self.spec.outcome_values
