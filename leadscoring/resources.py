@@ -11,17 +11,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from import_export import resources, results
 
-from .importing.cleaning import (
-    ENTITY_SPECS,
-    CleanRow,
-    RowCleaner,
-    duplicate_check,
-    existing_fetch,
-    record_apply,
-    record_build,
-)
 from .importing.errors import ImportFileError
 from .importing.reading import cell_text, headers_check
+from .importing.records import existing_fetch, record_apply, record_build
+from .importing.rows import CleanRow, RowCleaner, duplicate_check
+from .importing.specs import ENTITY_SPECS
 from .models import Account, ActivityEvent, Deal, Lead
 
 

@@ -153,86 +153,90 @@ def funnel_chart(stages: list[dict]) -> str:
     return render(fig, div_id="chart-funnel", label="Conversion funnel by stage")
 
 
-def tier_conversion_chart(rows: list[dict]) -> str:
+def _right_axis(title: str, **extra) -> dict:
+    """A second y axis on the right, over the first, without its own grid."""
+    return {"title": {"text": title}, "overlaying": "y", "side": "right", **extra, "showgrid": False}
+
+
+def _rate_bars_and_money_line(
+    *,
+    x: list,
+    rates: list,
+    bar: dict,
+    line_name: str,
+    money: list,
+    line: dict,
+    money_title: str,
+    div_id: str,
+    label: str,
+    **layout,
+) -> str:
+    """Conversion rates as bars (in %) and a money figure as a line on a $ axis at the right."""
     fig = {
         "data": [
-            {
-                "type": "bar",
-                "name": "Conversion rate",
-                "x": [r["tier"] for r in rows],
-                "y": _pct(r["conversion_rate"] for r in rows),
-                "marker": {"color": [r["colour"] for r in rows]},
-                "customdata": [[r["leads"], r["converted"]] for r in rows],
-                "hovertemplate": "%{x}: %{y}% converted<br>%{customdata[1]:,} of %{customdata[0]:,}"
-                "<extra></extra>",
-            },
+            {"type": "bar", "name": "Conversion rate", "x": x, "y": _pct(rates), **bar},
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": "Revenue",
-                "x": [r["tier"] for r in rows],
-                "y": [r["revenue"] for r in rows],
+                "name": line_name,
+                "x": x,
+                "y": money,
                 "yaxis": "y2",
-                "line": {"color": "#1c2330", "width": 2},
-                "hovertemplate": "%{x}: %{y:$,.0f}<extra>Revenue</extra>",
+                **line,
             },
         ],
         "layout": _layout(
+            **layout,
             yaxis={"title": {"text": "Conversion %"}, "rangemode": "tozero"},
-            yaxis2={
-                "title": {"text": "Revenue"},
-                "overlaying": "y",
-                "side": "right",
-                "rangemode": "tozero",
-                "showgrid": False,
-                "tickprefix": "$",
-            },
+            yaxis2=_right_axis(money_title, rangemode="tozero", tickprefix="$"),
             showlegend=True,
             margin={"r": 60},
         ),
     }
-    return render(fig, div_id="chart-tiers", label="Conversion rate and revenue by tier")
+    return render(fig, div_id=div_id, label=label)
+
+
+def tier_conversion_chart(rows: list[dict]) -> str:
+    return _rate_bars_and_money_line(
+        x=[r["tier"] for r in rows],
+        rates=[r["conversion_rate"] for r in rows],
+        bar={
+            "marker": {"color": [r["colour"] for r in rows]},
+            "customdata": [[r["leads"], r["converted"]] for r in rows],
+            "hovertemplate": "%{x}: %{y}% converted<br>%{customdata[1]:,} of %{customdata[0]:,}<extra></extra>",
+        },
+        line_name="Revenue",
+        money=[r["revenue"] for r in rows],
+        line={
+            "line": {"color": "#1c2330", "width": 2},
+            "hovertemplate": "%{x}: %{y:$,.0f}<extra>Revenue</extra>",
+        },
+        money_title="Revenue",
+        div_id="chart-tiers",
+        label="Conversion rate and revenue by tier",
+    )
 
 
 def band_roi_chart(rows: list[dict]) -> str:
-    fig = {
-        "data": [
-            {
-                "type": "bar",
-                "name": "Conversion rate",
-                "x": [r["band"] for r in rows],
-                "y": _pct(r["conversion_rate"] for r in rows),
-                "marker": {"color": ACCENT},
-                "customdata": [r["leads"] for r in rows],
-                "hovertemplate": "Score %{x}: %{y}% converted<br>%{customdata:,} leads<extra></extra>",
-            },
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": "Revenue per lead",
-                "x": [r["band"] for r in rows],
-                "y": [r["revenue_per_lead"] for r in rows],
-                "yaxis": "y2",
-                "line": {"color": ACCENT_2, "width": 2},
-                "hovertemplate": "Score %{x}: %{y:$,.0f} per lead<extra></extra>",
-            },
-        ],
-        "layout": _layout(
-            xaxis={"title": {"text": "Score band"}, "type": "category"},
-            yaxis={"title": {"text": "Conversion %"}, "rangemode": "tozero"},
-            yaxis2={
-                "title": {"text": "Revenue per lead"},
-                "overlaying": "y",
-                "side": "right",
-                "rangemode": "tozero",
-                "showgrid": False,
-                "tickprefix": "$",
-            },
-            showlegend=True,
-            margin={"r": 60},
-        ),
-    }
-    return render(fig, div_id="chart-bands", label="Conversion rate and revenue per lead by score band")
+    return _rate_bars_and_money_line(
+        x=[r["band"] for r in rows],
+        rates=[r["conversion_rate"] for r in rows],
+        bar={
+            "marker": {"color": ACCENT},
+            "customdata": [r["leads"] for r in rows],
+            "hovertemplate": "Score %{x}: %{y}% converted<br>%{customdata:,} leads<extra></extra>",
+        },
+        line_name="Revenue per lead",
+        money=[r["revenue_per_lead"] for r in rows],
+        line={
+            "line": {"color": ACCENT_2, "width": 2},
+            "hovertemplate": "Score %{x}: %{y:$,.0f} per lead<extra></extra>",
+        },
+        money_title="Revenue per lead",
+        div_id="chart-bands",
+        label="Conversion rate and revenue per lead by score band",
+        xaxis={"title": {"text": "Score band"}, "type": "category"},
+    )
 
 
 def trends_chart(trend: dict) -> str:
@@ -271,13 +275,7 @@ def trends_chart(trend: dict) -> str:
             barmode="overlay",
             xaxis={"type": "date"},
             yaxis={"title": {"text": f"Leads per {trend['granularity']}"}, "rangemode": "tozero"},
-            yaxis2={
-                "title": {"text": "Average score"},
-                "overlaying": "y",
-                "side": "right",
-                "range": [0, 100],
-                "showgrid": False,
-            },
+            yaxis2=_right_axis("Average score", range=[0, 100]),
             showlegend=True,
             margin={"r": 56},
         ),

@@ -46,7 +46,7 @@ class Events:
 def events_before_outcome_draw(
     *, rng: np.random.Generator, leads: Profiles, timing: DealTiming, now: int
 ) -> Events:
-    """Every event the outcome may see (and some after the close, pruned later by `events_after_outcome`).
+    """Every event the outcome may see (and some after the close, pruned later by `events_after_outcome_draw`).
     No marketing e-mail reaches a lead after it bounced or unsubscribed; nothing happens after `now`."""
     burst = _burst(rng, leads)
     nurture = _nurture(rng, leads, now)
@@ -126,7 +126,7 @@ class FinalEvents:
     props: np.ndarray
 
 
-def events_after_outcome(
+def events_after_outcome_draw(
     *, rng: np.random.Generator, events: Events, timing: DealTiming, won: np.ndarray, now: int
 ) -> FinalEvents:
     """After the close, lost leads mostly go quiet and won customers onboard (/app and /docs views);

@@ -4,6 +4,7 @@ the deal records."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,10 @@ import pandas as pd
 from .arrays import ids, sigmoid, to_time
 from .catalog import COMPETITOR_LOSS_REASON, COMPETITORS, DAY, LOSS_REASON_P, LOSS_REASONS
 from .leads import Profiles
+
+if TYPE_CHECKING:
+    from .accounts import Accounts
+    from .activity import FinalEvents
 
 
 @dataclass(frozen=True)
@@ -45,18 +50,16 @@ def deal_records(
     *,
     rng: np.random.Generator,
     leads: Profiles,
-    accounts_ids: np.ndarray,
-    account_names: np.ndarray,
+    accounts: Accounts,
     timing: DealTiming,
     won: np.ndarray,
-    event_lead: np.ndarray,
-    event_at: np.ndarray,
+    events: FinalEvents,
 ) -> pd.DataFrame:
     """One row per worked lead: amount, outcome (won / lost / open), dates, loss reason, touches during
     the cycle, stakeholders and the competitor met."""
     n = len(leads.numbers)
-    in_cycle = (event_at >= timing.start[event_lead]) & (event_at < timing.close[event_lead])
-    touches = np.bincount(event_lead, weights=in_cycle, minlength=n).astype(np.int64)
+    in_cycle = (events.at >= timing.start[events.lead]) & (events.at < timing.close[events.lead])
+    touches = np.bincount(events.lead, weights=in_cycle, minlength=n).astype(np.int64)
     stakeholders = 1 + rng.poisson(0.3 + 0.5 * np.log10(np.nan_to_num(leads.employees, nan=1.0)))
     competitor = np.array(COMPETITORS, dtype=object)[rng.integers(len(COMPETITORS), size=n)]
     competitor[rng.random(n) < 0.45] = ""
@@ -66,7 +69,7 @@ def deal_records(
     plan = np.select([employees >= 1000, employees >= 200], ["Enterprise", "Growth"], "Starter")
     at = np.maximum(leads.account, 0)
     name = np.where(
-        leads.personal, np.strings.add(np.strings.add(leads.first, " "), leads.last), account_names[at]
+        leads.personal, np.strings.add(np.strings.add(leads.first, " "), leads.last), accounts.name[at]
     )
     name = np.strings.add(np.strings.add(name, " - Lead Scoring "), plan).astype(object)
     d = np.flatnonzero(timing.worked)
@@ -76,7 +79,7 @@ def deal_records(
         {
             "external_id": ids("DEMO-D", leads.numbers[d], 8),
             "lead_external_id": leads.external_ids[d],
-            "account_external_id": np.where(leads.account[d] >= 0, accounts_ids[at[d]], None),
+            "account_external_id": np.where(leads.account[d] >= 0, accounts.ids[at[d]], None),
             "name": name[d],
             "amount": leads.acv[d],
             "outcome": outcome[d],

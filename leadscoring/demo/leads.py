@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,10 @@ from .catalog import (
     K,
 )
 from .reps import owners_draw
+
+if TYPE_CHECKING:
+    from .activity import FinalEvents
+    from .deals import DealTiming
 
 
 @dataclass(frozen=True)
@@ -212,20 +217,17 @@ def lead_records(
     *,
     rng: np.random.Generator,
     leads: Profiles,
-    account_ids: np.ndarray,
+    accounts: Accounts,
     reps: pd.DataFrame,
-    worked: np.ndarray,
-    closed: np.ndarray,
-    close: np.ndarray,
+    timing: DealTiming,
     won: np.ndarray,
-    event_lead: np.ndarray,
-    event_at: np.ndarray,
-    event_kind: np.ndarray,
+    events: FinalEvents,
     now: int,
 ) -> pd.DataFrame:
     """The leads as the CRM holds them: owner, status from the deal, opt-outs seen in the events, and
     `updated_at` at the last thing that happened to the lead."""
     n = len(leads.numbers)
+    worked, closed, close = timing.worked, timing.closed, timing.close
     has_owner = worked | (rng.random(n) < 0.85)
     owner = owners_draw(rng=rng, reps=reps, territory=leads.territory, industry=leads.industry)
     age_days = (now - leads.created) / DAY
@@ -235,9 +237,9 @@ def lead_records(
         "new",
     ).astype(object)
     saw = np.zeros(n, dtype=bool)
-    saw[event_lead[np.isin(event_kind, [K["unsubscribe"], K["spam_complaint"]])]] = True
+    saw[events.lead[np.isin(events.kind, [K["unsubscribe"], K["spam_complaint"]])]] = True
     last_event = np.full(n, np.iinfo(np.int64).min)
-    np.maximum.at(last_event, event_lead, event_at)
+    np.maximum.at(last_event, events.lead, events.at)
     updated = np.maximum.reduce([leads.created, last_event, np.where(closed, close, leads.created)])
     authority, timeline = leads.authority, leads.timeline
     return pd.DataFrame(
@@ -251,7 +253,7 @@ def lead_records(
             "title": leads.title,
             "seniority": leads.seniority,
             "department": leads.department,
-            "account_external_id": np.where(leads.personal, None, account_ids[np.maximum(leads.account, 0)]),
+            "account_external_id": np.where(leads.personal, None, accounts.ids[np.maximum(leads.account, 0)]),
             "source": leads.source,
             "country": leads.country,
             "owner": np.where(has_owner, owner, None),

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .accounts import accounts_draw
-from .activity import events_after_outcome, events_before_outcome_draw, events_frame
+from .activity import events_after_outcome_draw, events_before_outcome_draw, events_frame
 from .catalog import DEFAULT_LEADS, DEMO_SOURCE
 from .deals import deal_records, deal_timing_draw
 from .leads import lead_records, profiles_draw
@@ -90,29 +90,18 @@ def _block(*, block: int, n: int, seed: int, now: int, reps: pd.DataFrame) -> De
     timing = deal_timing_draw(rng=rng, leads=leads, now=now)
     seen = events_before_outcome_draw(rng=rng, leads=leads, timing=timing, now=now)
     outcome = outcome_draw(rng=rng, leads=leads, timing=timing, events=seen, now=now)
-    events = events_after_outcome(rng=rng, events=seen, timing=timing, won=outcome.won, now=now)
+    events = events_after_outcome_draw(rng=rng, events=seen, timing=timing, won=outcome.won, now=now)
     deals = deal_records(
-        rng=rng,
-        leads=leads,
-        accounts_ids=accounts.ids,
-        account_names=accounts.name,
-        timing=timing,
-        won=outcome.won,
-        event_lead=events.lead,
-        event_at=events.at,
+        rng=rng, leads=leads, accounts=accounts, timing=timing, won=outcome.won, events=events
     )
     lead_frame = lead_records(
         rng=rng,
         leads=leads,
-        account_ids=accounts.ids,
+        accounts=accounts,
         reps=reps,
-        worked=timing.worked,
-        closed=timing.closed,
-        close=timing.close,
+        timing=timing,
         won=outcome.won,
-        event_lead=events.lead,
-        event_at=events.at,
-        event_kind=events.kind,
+        events=events,
         now=now,
     )
     return DemoBlock(

@@ -4,9 +4,9 @@ Per-row validation (shared with the admin's import resources), a mapping in the 
 docs/mapping.md, bulk upserts by (source system, external id) with history, and an errors CSV.
 """
 
-from .cleaning import ENTITY_SPECS, CleanRow, RowCleaner, mapping_for_headers
 from .errors import ImportFileError, MappingError, RowError
 from .mapping import Mapping, mapping_from_dict, mapping_load
+from .rows import CleanRow, RowCleaner
 from .services import (
     ImportResult,
     accounts_import,
@@ -16,6 +16,7 @@ from .services import (
     file_import,
     leads_import,
 )
+from .specs import ENTITY_SPECS, mapping_for_headers
 
 __all__ = [
     "ENTITY_SPECS",

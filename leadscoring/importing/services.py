@@ -14,19 +14,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from ..models import ActivityEvent, Lead
 from ..signals import events_recorded, leads_changed
-from .cleaning import (
-    ENTITY_SPECS,
-    CleanRow,
-    EntitySpec,
-    RowCleaner,
-    duplicate_check,
-    existing_fetch,
-    record_apply,
-    record_build,
-)
 from .errors import RowError
 from .mapping import Mapping, mapping_load
 from .reading import table_open
+from .records import existing_fetch, record_apply, record_build
+from .rows import CleanRow, RowCleaner, duplicate_check
+from .specs import ENTITY_SPECS, EntitySpec
 
 CHUNK_ROWS = 2000
 BATCH_SIZE = 500

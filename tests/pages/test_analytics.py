@@ -1,12 +1,14 @@
 """scoring.analytics: the dashboard's figures, checked against small hand-built cohorts."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from scoring import analytics
+from scoring.analytics import figures
 from tests.factories import make_lead, tier_of
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +210,51 @@ def test_the_dashboard_cache_never_shows_stale_figures(cohort):
     cohort_lead = make_lead(cohort, score=95, status="new")  # a new decision: a new key
     assert analytics.performance(program=cohort, start=start, end=end)["kpis"]["lead_volume"] == 5
     assert cohort_lead.pk
+
+
+# --- the figures alone: arithmetic on rows, no database ------------------------------------------
+
+
+def test_finer_bins_merge_into_bands():
+    # Bins of 5: 0-5 has 2 leads (1 won, $100), 5-10 has 2 (1 won, $300), 10-15 has 1 (none won).
+    bins = [
+        {"low": 0, "leads": 2, "converted": 1, "revenue": 100.0},
+        {"low": 5, "leads": 2, "converted": 1, "revenue": 300.0},
+        {"low": 10, "leads": 1, "converted": 0, "revenue": 0.0},
+    ]
+    bands = figures.bands_from_bins(bins, width=10)
+    # 0-10: 4 leads, 2 won (50 %), $400 = $100 a lead; 10-20: 1 lead, none won.
+    assert [(b["band"], b["leads"], b["conversion_rate"], b["revenue_per_lead"]) for b in bands] == [
+        ("0-10", 4, 0.5, 100.0),
+        ("10-20", 1, 0.0, 0.0),
+    ]
+
+
+def test_current_tier_counts_wind_back_past_later_moves():
+    # Now 3 Hot and 1 Cool. Since then one lead went Cool -> Hot and one new lead was first scored Cool:
+    # then, Hot had 3 - 1 = 2 and Cool 1 + 1 - 1 = 1.
+    then = figures.wound_back({"Hot": 3, "Cool": 1}, {("Cool", "Hot"): 1, ("", "Cool"): 1})
+    assert then == {"Hot": 2, "Cool": 1}
+
+
+def test_migration_puts_the_leads_that_kept_their_tier_on_the_diagonal():
+    tiers = [
+        SimpleNamespace(name=n, colour=c) for n, c in (("Hot", "#d00"), ("Warm", "#e80"), ("Cold", "#07c"))
+    ]
+    # At the end: 3 Hot, 1 Warm, 2 Cold; one lead moved Cold -> Hot, one was first scored Warm.
+    # Stayed: Hot 3 - 1 = 2, Warm 1 - 1 = 0 (no flow), Cold 2.
+    got = figures.migration(
+        start=date(2026, 1, 1),
+        end=date(2026, 1, 31),
+        tiers=tiers,
+        moved={("Cold", "Hot"): 1, ("", "Warm"): 1},
+        at_end={"Hot": 3, "Warm": 1, "Cold": 2},
+    )
+    assert {(f["from"], f["to"]): f["leads"] for f in got["flows"]} == {
+        ("Cold", "Hot"): 1,
+        ("New", "Warm"): 1,
+        ("Hot", "Hot"): 2,
+        ("Cold", "Cold"): 2,
+    }
+    assert got["from_tiers"] == ["New", "Hot", "Warm", "Cold"] and got["total"] == 6
+    assert got["matrix"][got["from_tiers"].index("Cold")] == [1, 0, 2]
