@@ -23,7 +23,8 @@ from .reads import account_ids_of, cutoffs_for
 from .rollup import accounts_rollup
 from .trends import trends_for
 
-__all__ = [  # cutoffs_for and engine_score are also what-if's
+# cutoffs_for lives in reads.py; it stays importable from here for scoring.whatif.
+__all__ = [
     "RescoreResult",
     "ScoreResult",
     "cutoffs_for",
