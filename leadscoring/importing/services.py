@@ -179,23 +179,14 @@ def _touched_leads_announce(*, entity: str, since, all_new: bool) -> None:
     """Announce, once for the whole file and inside its transaction, the new and changed leads (or the
     leads with new events); the layers above treat it as one bulk change."""
     if entity == "lead":
-        lead_ids = list(
-            Lead.history.filter(history_date__gte=since)
-            .order_by("id")
-            .values_list("id", flat=True)
-            .distinct()
-        )
-        if lead_ids:
-            leads_changed.send(sender=Lead, lead_ids=lead_ids, created=all_new, bulk=True)
+        rows, column = Lead.history.filter(history_date__gte=since), "id"
+        signal, sender, extra = leads_changed, Lead, {"created": all_new}
     else:
-        lead_ids = list(
-            ActivityEvent.objects.filter(created_at__gte=since)
-            .order_by("lead_id")
-            .values_list("lead_id", flat=True)
-            .distinct()
-        )
-        if lead_ids:
-            events_recorded.send(sender=ActivityEvent, lead_ids=lead_ids, bulk=True)
+        rows, column = ActivityEvent.objects.filter(created_at__gte=since), "lead_id"
+        signal, sender, extra = events_recorded, ActivityEvent, {}
+    lead_ids = list(rows.order_by(column).values_list(column, flat=True).distinct())
+    if lead_ids:
+        signal.send(sender=sender, lead_ids=lead_ids, bulk=True, **extra)
 
 
 def leads_import(**kwargs) -> ImportResult:

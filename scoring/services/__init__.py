@@ -14,25 +14,24 @@ from .config import (
     signal_update,
     tier_update,
 )
+from .decisions import DecisionRow, decision_record, decision_restating, decisions_record
 from .jobs import job_chunk_done, job_finish, job_progress
 from .lifecycle import DeployRefused, model_bootstrap, model_deploy, model_rollback
 from .replay import ReplayRefused, scores_replay
-from .scoring import (
-    RescoreResult,
-    ScoreResult,
-    accounts_rollup,
-    lead_rescore,
-    lead_score_inline,
-    leads_rescore,
-)
+from .rollup import accounts_rollup
+from .scoring import RescoreResult, ScoreResult, lead_rescore, lead_score_inline, leads_rescore
 from .training import TrainingRefused, model_create, model_train, model_train_start, model_update
 
 __all__ = [
+    "DecisionRow",
     "DeployRefused",
     "RescoreResult",
     "ScoreResult",
     "TrainingRefused",
     "accounts_rollup",
+    "decision_record",
+    "decision_restating",
+    "decisions_record",
     "defaults_ensure",
     "job_chunk_done",
     "job_finish",

@@ -1,8 +1,8 @@
-"""Writing many scores at once at the database's own speed.
+"""Writing many current scores at once at the database's own speed (decisions: see decisions.py).
 
-On PostgreSQL, snapshots go in with COPY and current scores with one COPY into a temporary table plus
-one INSERT ... ON CONFLICT DO UPDATE: Django's bulk_create spends most of its time adapting JSON arrays
-row by row (measured: 5.4 s of 12 s for 2,000 leads). SQLite has no COPY; bulk_create is its fast path.
+On PostgreSQL, current scores go in with one COPY into a temporary table plus one INSERT ... ON CONFLICT
+DO UPDATE: Django's bulk_create spends most of its time adapting JSON arrays row by row. SQLite has no
+COPY; bulk_create is its fast path.
 """
 
 from __future__ import annotations
@@ -11,26 +11,8 @@ import json
 
 from django.db import connection
 
-from ..models import LeadScore, ScoreSnapshot
+from ..models import LeadScore
 
-SNAPSHOT_COLUMNS = (
-    "lead_id",
-    "program_id",
-    "model_id",
-    "score",
-    "probability",
-    "confidence",
-    "subtotals",
-    "tier",
-    "previous_tier",
-    "top_factors",
-    "missing_signals",
-    "inputs",
-    "trigger",
-    "reason",
-    "actor_id",
-    "created_at",
-)
 SCORE_COLUMNS = (
     "lead_id",
     "program_id",
@@ -46,26 +28,12 @@ SCORE_COLUMNS = (
     "scored_at",
     "tier_since",
 )
-JSON_COLUMNS = {"subtotals", "top_factors", "missing_signals", "inputs"}
+JSON_COLUMNS = {"subtotals", "top_factors", "missing_signals"}
 SCORE_DEFAULTS = {"override_tier": "", "override_reason": ""}
 
 
 def _row(values: dict, columns: tuple[str, ...]) -> tuple:
     return tuple(json.dumps(values[c]) if c in JSON_COLUMNS else values[c] for c in columns)
-
-
-def snapshots_write(rows: list[dict]) -> None:
-    """Insert decision-log rows (dicts keyed by SNAPSHOT_COLUMNS)."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        ScoreSnapshot.objects.bulk_create([ScoreSnapshot(**row) for row in rows], batch_size=500)
-        return
-    with connection.cursor() as cursor:
-        sql = f"COPY {ScoreSnapshot._meta.db_table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(_row(row, SNAPSHOT_COLUMNS))
 
 
 def lead_scores_upsert(rows: list[dict]) -> None:

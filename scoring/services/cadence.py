@@ -10,7 +10,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from .. import selectors
-from ..models import LeadScore, ScoreSnapshot, ScoringProgram, ScoringSettings, Trigger
+from ..models import LeadScore, ScoringProgram, ScoringSettings, Trigger
+from .decisions import decision_restating, decisions_record
 from .scoring import RescoreResult, leads_rescore
 
 
@@ -50,7 +51,7 @@ def leads_stale_downgrade(*, program: ScoringProgram | None = None, now=None) ->
     with transaction.atomic():
         # Lock by id: PostgreSQL refuses FOR UPDATE on the aggregate that found them.
         rows = list(LeadScore.objects.select_for_update().filter(id__in=stale_ids).order_by("id"))
-        snapshots = []
+        decisions = []
         for row in rows:
             position = names.index(row.tier) if row.tier in names else len(names) - 1
             lower = names[min(position + 1, len(names) - 1)]
@@ -62,24 +63,16 @@ def leads_stale_downgrade(*, program: ScoringProgram | None = None, now=None) ->
             row.score = max(row.score, ceiling.lower_bound)
             row.tier, row.tier_since, row.scored_at = lower, now, now
             row.save(update_fields=["score", "tier", "tier_since", "scored_at"])
-            snapshots.append(
-                ScoreSnapshot(
-                    lead_id=row.lead_id,
-                    program=program,
-                    model=row.model,
-                    score=row.score,
-                    probability=row.probability,
-                    confidence=row.confidence,
-                    subtotals=row.subtotals,
+            decisions.append(
+                decision_restating(
+                    current=row,
                     tier=lower,
                     previous_tier=previous,
-                    top_factors=row.top_factors,
-                    missing_signals=row.missing_signals,
                     trigger=Trigger.STALE,
                     reason=reason,
                     created_at=now,
                 )
             )
             moved += 1
-        ScoreSnapshot.objects.bulk_create(snapshots, batch_size=1000)
+        decisions_record(decisions=decisions)
     return moved

@@ -14,13 +14,13 @@ from .. import selectors
 from ..models import (
     LeadFeedback,
     LeadScore,
-    ScoreSnapshot,
     ScoringProgram,
     ScoringSettings,
     Signal,
     TierDefinition,
     Trigger,
 )
+from .decisions import decision_record, decision_restating
 
 
 def _save_with_history(instance, *, actor, fields: dict, reason: str = ""):
@@ -98,21 +98,17 @@ def lead_override(
             actor,
         )
         current.save()
-        ScoreSnapshot.objects.create(
-            lead=lead,
-            program=program,
-            model=current.model,
-            score=current.effective_score,
-            probability=current.probability,
-            confidence=current.confidence,
-            subtotals=current.subtotals,
-            tier=current.effective_tier,
-            previous_tier=previous_tier,
-            top_factors=current.top_factors,
-            missing_signals=current.missing_signals,
-            trigger=Trigger.MANUAL,
-            reason=reason.strip()[:255],
-            actor=actor,
+        decision_record(
+            decision=decision_restating(
+                current=current,
+                score=current.effective_score,
+                tier=current.effective_tier,
+                previous_tier=previous_tier,
+                trigger=Trigger.MANUAL,
+                reason=reason,
+                actor_id=getattr(actor, "pk", None),
+                created_at=now,
+            )
         )
     return current
 
