@@ -16,10 +16,9 @@ from config.api.common import ApiView
 from config.api.pagination import StandardPagination
 from config.api.schema import example
 from leadscoring.api.access import personal_data_read_log
-from leadscoring.api.serializers import SnapshotDetailOut
 from leadscoring.models import Account, Lead
 from scoring import selectors
-from scoring.api.common import program_from_query
+from scoring.api.serializers import SnapshotDetailOut
 from scoring.models import (
     ScoreSnapshot,
     ScoringModel,
@@ -123,7 +122,7 @@ class LeadDecisionsApi(ApiView):
         query = DecisionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         lead = _lead(pk)
-        program = program_from_query(request)
+        program = selectors.program_for_request(request)
         decisions = ScoreSnapshot.objects.filter(lead=lead, program=program).select_related("model", "actor")
         if "since" in query.validated_data:
             decisions = decisions.filter(created_at__gte=query.validated_data["since"])
@@ -177,7 +176,7 @@ class LeadTierOnDateApi(ApiView):
         query = TierOnDateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         lead = _lead(pk)
-        program = program_from_query(request)
+        program = selectors.program_for_request(request)
         day = query.validated_data["date"]
         end_of_day = timezone.make_aware(datetime.combine(day, time.max), timezone.get_current_timezone())
         decision = selectors.snapshot_in_force(lead=lead, program=program, at=end_of_day)
