@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Case, Q, QuerySet, When
 from django.urls import NoReverseMatch, reverse
@@ -82,6 +82,18 @@ def _leads_named(leads) -> Q:
     search that broad matches too many leads for a literal list, and the planner then expects many)."""
     ids = list(leads.order_by("pk").values_list("pk", flat=True)[: SEARCH_LEADS + 1])
     return Q(lead_id__in=ids) if len(ids) <= SEARCH_LEADS else Q(lead__in=leads.values("pk"))
+
+
+def lead_decisions(
+    *, lead: Lead, program: ScoringProgram, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[ScoreSnapshot]:
+    """Every decision about a lead in a program, newest first, within [since, until] when given."""
+    decisions = ScoreSnapshot.objects.filter(lead=lead, program=program).select_related("model", "actor")
+    if since is not None:
+        decisions = decisions.filter(created_at__gte=since)
+    if until is not None:
+        decisions = decisions.filter(created_at__lte=until)
+    return decisions.order_by("-created_at", "-id")
 
 
 def model_latest_reported(*, program: ScoringProgram) -> ScoringModel | None:

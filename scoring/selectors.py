@@ -247,3 +247,26 @@ def ab_tests_recent(*, program: ScoringProgram, limit: int = 10) -> list[ABTest]
 
 def programs_active() -> list[ScoringProgram]:
     return list(ScoringProgram.objects.filter(active=True).only("name", "slug"))
+
+
+# ---------------------------------------------------------------- API lists
+
+
+def models_of_program(*, program: ScoringProgram, status: str | None = None) -> QuerySet[ScoringModel]:
+    """A program's versions, newest first; only those in `status` when given."""
+    qs = ScoringModel.objects.filter(program=program).select_related("program").order_by("-version")
+    return qs.filter(status=status) if status else qs
+
+
+def signals_listed(*, program: ScoringProgram, active: bool | None = None) -> QuerySet[Signal]:
+    """A program's signals by dimension and key; only the active (or inactive) ones when `active` is given."""
+    qs = Signal.objects.filter(program=program).select_related("program").order_by("dimension", "key")
+    return qs if active is None else qs.filter(active=active)
+
+
+def lead_ids_existing(*, lead_ids) -> set[int]:
+    return set(Lead.objects.filter(pk__in=lead_ids).values_list("pk", flat=True))
+
+
+def lead_scores_by_lead(*, program: ScoringProgram, lead_ids) -> dict[int, LeadScore]:
+    return {row.lead_id: row for row in LeadScore.objects.filter(program=program, lead_id__in=lead_ids)}

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from audit import selectors as audit_selectors
 from config import roles
 from config.api.common import ApiView
 from config.api.pagination import StandardPagination
@@ -20,7 +21,6 @@ from leadscoring.models import Account, Lead
 from scoring import selectors
 from scoring.api.serializers import SnapshotDetailOut
 from scoring.models import (
-    ScoreSnapshot,
     ScoringModel,
     ScoringProgram,
     ScoringSettings,
@@ -123,13 +123,14 @@ class LeadDecisionsApi(ApiView):
         query.is_valid(raise_exception=True)
         lead = _lead(pk)
         program = selectors.program_for_request(request)
-        decisions = ScoreSnapshot.objects.filter(lead=lead, program=program).select_related("model", "actor")
-        if "since" in query.validated_data:
-            decisions = decisions.filter(created_at__gte=query.validated_data["since"])
-        if "until" in query.validated_data:
-            decisions = decisions.filter(created_at__lte=query.validated_data["until"])
+        decisions = audit_selectors.lead_decisions(
+            lead=lead,
+            program=program,
+            since=query.validated_data.get("since"),
+            until=query.validated_data.get("until"),
+        )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(decisions.order_by("-created_at", "-id"), request, view=self)
+        page = paginator.paginate_queryset(decisions, request, view=self)
         personal_data_read_log(request=request, leads=[lead], action="audit.decisions")
         return paginator.get_paginated_response(SnapshotDetailOut(page, many=True).data)
 

@@ -57,14 +57,12 @@ class FeatureListApi(ApiView):
     )
     def get(self, request):
         program = selectors.program_for_request(request)
-        signals = (
-            Signal.objects.filter(program=program).select_related("program").order_by("dimension", "key")
-        )
         active = request.query_params.get("active")
-        if active is not None:
-            if active not in ("true", "false"):
-                raise serializers.ValidationError({"active": ["true or false."]})
-            signals = signals.filter(active=active == "true")
+        if active is not None and active not in ("true", "false"):
+            raise serializers.ValidationError({"active": ["true or false."]})
+        signals = selectors.signals_listed(
+            program=program, active=None if active is None else active == "true"
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(signals, request, view=self)
         return paginator.get_paginated_response(s.SignalSerializer(page, many=True).data)

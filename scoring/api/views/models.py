@@ -92,14 +92,12 @@ class ModelListApi(ApiView):
     )
     def get(self, request):
         program = selectors.program_for_request(request)
-        models = ScoringModel.objects.filter(program=program).select_related("program").order_by("-version")
         wanted = request.query_params.get("status")
-        if wanted:
-            if wanted not in ScoringModel.Status.values:
-                raise serializers.ValidationError(
-                    {"status": [f"One of: {', '.join(ScoringModel.Status.values)}."]}
-                )
-            models = models.filter(status=wanted)
+        if wanted and wanted not in ScoringModel.Status.values:
+            raise serializers.ValidationError(
+                {"status": [f"One of: {', '.join(ScoringModel.Status.values)}."]}
+            )
+        models = selectors.models_of_program(program=program, status=wanted or None)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(models, request, view=self)
         return paginator.get_paginated_response(s.ModelOut(page, many=True).data)

@@ -17,7 +17,7 @@ from config.api.schema import example
 from leadscoring.api.access import personal_data_read_log
 from leadscoring.models import Lead
 from scoring import selectors, services
-from scoring.models import LeadScore, ScoringProgram
+from scoring.models import ScoringProgram
 
 from .. import serializers as s
 from .jobs import JOB_ACCEPTED_EXAMPLE, job_accepted
@@ -235,12 +235,12 @@ class BatchScoreApi(ApiView):
         }
 
     def _stored(self, lead_ids: list[int], program: ScoringProgram, actor) -> dict:
-        existing = set(Lead.objects.filter(pk__in=lead_ids).values_list("pk", flat=True))
+        existing = selectors.lead_ids_existing(lead_ids=lead_ids)
         outcome = services.leads_rescore(
             lead_ids=sorted(existing), trigger="batch", program=program, actor=actor, reason="batch-score API"
         )
         failures = dict(outcome.errors)
-        scores = {row.lead_id: row for row in LeadScore.objects.filter(program=program, lead_id__in=existing)}
+        scores = selectors.lead_scores_by_lead(program=program, lead_ids=existing)
         results = []
         for index, lead_id in enumerate(lead_ids):
             if lead_id not in existing:
