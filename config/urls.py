@@ -1,18 +1,27 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api.common import IdPathConverter
+
+register_converter(IdPathConverter, "id")
+
+# One namespace ("api") over every app's endpoints; the apps are named by string, so config imports none.
+api_v1 = [
+    path("", include("scoring.api.urls")),
+    path("audit/", include("audit.api.urls")),
+]
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the admin).
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/v1/leadscoring/", include(("leadscoring.api.urls", "api"))),
+    path("api/v1/leadscoring/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("leads/", include("leadscoring.urls")),
     path("", include("scoring.urls")),
     path("", include("audit.urls")),
 ]

@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from .models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, Signal, TierDefinition
+from config import roles
+from leadscoring.models import Lead
+
+from .models import (
+    ABTest,
+    Job,
+    LeadScore,
+    ScoreSnapshot,
+    ScoringModel,
+    ScoringProgram,
+    Signal,
+    TierDefinition,
+)
 
 
 def program_default() -> ScoringProgram:
+    """The default program; the data migration creates it and `services.defaults_ensure` puts it back."""
     program = ScoringProgram.objects.filter(is_default=True).first()
     if program is None:
-        # The data migration creates it; a flushed database (tests) may not have it.
-        from .defaults import DEFAULT_PROGRAM
-
-        program, _ = ScoringProgram.objects.get_or_create(
-            slug=DEFAULT_PROGRAM["slug"],
-            defaults={
-                "name": DEFAULT_PROGRAM["name"],
-                "is_default": True,
-                "outcome_won_statuses": ["converted"],
-            },
-        )
+        raise ScoringProgram.DoesNotExist("No default program: run migrate (or services.defaults_ensure).")
     return program
+
+
+def program_by_slug(slug: str | None) -> ScoringProgram:
+    """The program a slug names (404 when none does), or the default program when no slug is given."""
+    if slug:
+        return get_object_or_404(ScoringProgram, slug=slug[:64])
+    return program_default()
+
+
+def program_for_request(request) -> ScoringProgram:
+    """`?program=<slug>` of a page or an API request (404 for an unknown slug), else the default program."""
+    return program_by_slug(request.GET.get("program"))
 
 
 def model_live(*, program: ScoringProgram) -> ScoringModel | None:
@@ -51,21 +70,100 @@ def signals_active(*, program: ScoringProgram) -> list[Signal]:
     return list(Signal.objects.filter(program=program, active=True).order_by("key"))
 
 
-def lead_scores(*, program: ScoringProgram, rep=None) -> QuerySet[LeadScore]:
-    """Current scores, best first; a rep sees their own leads and the unassigned pool."""
-    qs = LeadScore.objects.filter(program=program).select_related("lead", "lead__account", "lead__owner")
-    if rep is not None:
-        qs = qs.filter(Q(lead__owner=rep) | Q(lead__owner__isnull=True))
-    return qs.order_by("-score", "lead_id")
+# ---------------------------------------------------------------- which leads a user may see
+
+
+def sees_every_lead(user) -> bool:
+    """Ops, compliance and integrations read every lead; a rep reads their own and the unassigned pool."""
+    return roles.has_role(user, roles.OPS, roles.COMPLIANCE, roles.INTEGRATION)
+
+
+def _rep_q(user, prefix: str = "") -> Q:
+    if sees_every_lead(user):
+        return Q()
+    if roles.is_rep(user):
+        return Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}owner__isnull": True})
+    raise PermissionDenied("Your role does not include leads.")
+
+
+def leads_visible(*, user) -> QuerySet[Lead]:
+    """The leads this user may open."""
+    return Lead.objects.filter(_rep_q(user))
+
+
+def lead_visible(*, user, lead: Lead) -> bool:
+    try:
+        rule = _rep_q(user)
+    except PermissionDenied:
+        return False
+    return not rule or lead.owner_id is None or lead.owner_id == user.pk
+
+
+def lead_scores_visible(*, user, program: ScoringProgram) -> QuerySet[LeadScore]:
+    """The current scores of the leads this user may see, best model score first.
+
+    Each row's `effective_score` / `effective_tier` is what to show and filter on: an active override's,
+    else the model's (`effective_tier_q`, `effective_score_q`).
+    """
+    return (
+        LeadScore.objects.filter(_rep_q(user, "lead__"), program=program)
+        .select_related("lead", "lead__account", "lead__owner")
+        .order_by("-score", "lead_id")
+    )
+
+
+def _override_active_q(now) -> Q:
+    return Q(override_expires_at__isnull=True) | Q(override_expires_at__gt=now)
+
+
+def effective_tier_q(name: str, *, now=None) -> Q:
+    """Scores whose effective tier is `name`: an active override's tier, else the model's (as
+    `LeadScore.effective_tier` reads it)."""
+    overridden = ~Q(override_tier="") & _override_active_q(now or timezone.now())
+    return (overridden & Q(override_tier=name)) | (~overridden & Q(tier=name))
+
+
+def effective_score_q(lookup: str, value: float, *, now=None) -> Q:
+    """Scores whose effective score satisfies `lookup` ("gte", "lte") against `value` (as
+    `LeadScore.effective_score` reads it)."""
+    overridden = Q(override_score__isnull=False) & _override_active_q(now or timezone.now())
+    return (overridden & Q(**{f"override_score__{lookup}": value})) | (
+        ~overridden & Q(**{f"score__{lookup}": value})
+    )
+
+
+def hot_queue(*, scores: QuerySet[LeadScore], tier: TierDefinition, statuses) -> QuerySet[LeadScore]:
+    """Open leads in `tier` (effective), longest in the tier first: the ones to call now."""
+    return scores.filter(effective_tier_q(tier.name), lead__status__in=statuses).order_by(
+        "tier_since", "-score"
+    )
+
+
+def lead_sources() -> list[str]:
+    """The lead list's source options; a DISTINCT over every lead, so kept for five minutes."""
+    sources = cache.get("leadscoring:lead-sources")
+    if sources is None:
+        sources = list(
+            Lead.objects.exclude(source="")
+            .order_by("source")
+            .values_list("source", flat=True)
+            .distinct()[:60]
+        )
+        cache.set("leadscoring:lead-sources", sources, 300)
+    return sources
+
+
+def signal_names(*, program: ScoringProgram) -> dict[str, str]:
+    return dict(Signal.objects.filter(program=program).values_list("key", "name"))
+
+
+def lead_score_of(*, lead: Lead, program: ScoringProgram) -> LeadScore | None:
+    return LeadScore.objects.filter(lead=lead, program=program).select_related("model").first()
 
 
 def lead_score_history(*, lead, program: ScoringProgram, days: int | None = None) -> QuerySet[ScoreSnapshot]:
     qs = ScoreSnapshot.objects.filter(lead=lead, program=program).select_related("model")
     if days is not None:
-        from datetime import timedelta
-
-        from django.utils import timezone
-
         qs = qs.filter(created_at__gte=timezone.now() - timedelta(days=days))
     return qs.order_by("created_at")
 
@@ -109,3 +207,66 @@ def signals_of_model(*, model: ScoringModel) -> list[Signal]:
         Signal(program_id=model.program_id, **{k: v for k, v in row.items() if k in SIGNAL_SNAPSHOT_FIELDS})
         for row in model.signals
     ]
+
+
+# ---------------------------------------------------------------- the settings page
+
+
+def models_recent(*, program: ScoringProgram, limit: int = 20) -> list[ScoringModel]:
+    return list(
+        ScoringModel.objects.filter(program=program).select_related("created_by").order_by("-version")[:limit]
+    )
+
+
+def tier_lead_counts(*, program: ScoringProgram, won_statuses: list[str]) -> dict[str, dict]:
+    """Per model tier: how many leads hold it now (`n`) and how many of them converted (`converted`)."""
+    rows = (
+        LeadScore.objects.filter(program=program)
+        .values("tier")
+        .annotate(n=Count("pk"), converted=Count("pk", filter=Q(lead__status__in=won_statuses)))
+        .order_by()
+    )
+    return {row["tier"]: row for row in rows}
+
+
+def training_jobs_recent(*, limit: int = 5) -> list[Job]:
+    return list(Job.objects.filter(kind=Job.Kind.TRAIN).select_related("model", "created_by")[:limit])
+
+
+def signals_of_program(*, program: ScoringProgram) -> list[Signal]:
+    return list(Signal.objects.filter(program=program).order_by("dimension", "name"))
+
+
+def ab_tests_recent(*, program: ScoringProgram, limit: int = 10) -> list[ABTest]:
+    return list(
+        ABTest.objects.filter(program=program)
+        .select_related("champion", "challenger")
+        .order_by("-pk")[:limit]
+    )
+
+
+def programs_active() -> list[ScoringProgram]:
+    return list(ScoringProgram.objects.filter(active=True).only("name", "slug"))
+
+
+# ---------------------------------------------------------------- API lists
+
+
+def models_of_program(*, program: ScoringProgram, status: str | None = None) -> QuerySet[ScoringModel]:
+    """A program's versions, newest first; only those in `status` when given."""
+    qs = ScoringModel.objects.filter(program=program).select_related("program").order_by("-version")
+    return qs.filter(status=status) if status else qs
+
+
+def signals_listed(*, program: ScoringProgram, active: bool | None = None) -> QuerySet[Signal]:
+    """A program's signals by dimension and key; only the active (or inactive) ones when `active` is given."""
+    qs = Signal.objects.filter(program=program).select_related("program").order_by("dimension", "key")
+    return qs if active is None else qs.filter(active=active)
+
+
+def lead_ids_existing(*, lead_ids) -> set[int]:
+    return set(Lead.objects.filter(pk__in=lead_ids).values_list("pk", flat=True))
+
+
+def lead_scores_by_lead(*, program: ScoringProgram, lead_ids) -> dict[int, LeadScore]:
+    return {row.lead_id: row for row in LeadScore.objects.filter(program=program, lead_id__in=lead_ids)}

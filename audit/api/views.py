@@ -11,17 +11,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from audit import selectors as audit_selectors
 from config import roles
 from config.api.common import ApiView
 from config.api.pagination import StandardPagination
 from config.api.schema import example
 from leadscoring.api.access import personal_data_read_log
-from leadscoring.api.serializers import SnapshotDetailOut
 from leadscoring.models import Account, Lead
 from scoring import selectors
-from scoring.api.common import program_from_query
+from scoring.api.serializers import SnapshotDetailOut
 from scoring.models import (
-    ScoreSnapshot,
     ScoringModel,
     ScoringProgram,
     ScoringSettings,
@@ -123,14 +122,15 @@ class LeadDecisionsApi(ApiView):
         query = DecisionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         lead = _lead(pk)
-        program = program_from_query(request)
-        decisions = ScoreSnapshot.objects.filter(lead=lead, program=program).select_related("model", "actor")
-        if "since" in query.validated_data:
-            decisions = decisions.filter(created_at__gte=query.validated_data["since"])
-        if "until" in query.validated_data:
-            decisions = decisions.filter(created_at__lte=query.validated_data["until"])
+        program = selectors.program_for_request(request)
+        decisions = audit_selectors.lead_decisions(
+            lead=lead,
+            program=program,
+            since=query.validated_data.get("since"),
+            until=query.validated_data.get("until"),
+        )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(decisions.order_by("-created_at", "-id"), request, view=self)
+        page = paginator.paginate_queryset(decisions, request, view=self)
         personal_data_read_log(request=request, leads=[lead], action="audit.decisions")
         return paginator.get_paginated_response(SnapshotDetailOut(page, many=True).data)
 
@@ -177,7 +177,7 @@ class LeadTierOnDateApi(ApiView):
         query = TierOnDateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         lead = _lead(pk)
-        program = program_from_query(request)
+        program = selectors.program_for_request(request)
         day = query.validated_data["date"]
         end_of_day = timezone.make_aware(datetime.combine(day, time.max), timezone.get_current_timezone())
         decision = selectors.snapshot_in_force(lead=lead, program=program, at=end_of_day)

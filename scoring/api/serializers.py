@@ -295,3 +295,127 @@ class AnalyticsOut(serializers.Serializer):
     sources = serializers.ListField(child=serializers.DictField())
     geography = serializers.ListField(child=serializers.DictField())
     trends = serializers.DictField()
+
+
+# ---- leads as scored -------------------------------------------------------------------------------------
+
+
+class OwnerOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class AccountOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    domain = serializers.CharField()
+    industry = serializers.CharField()
+    employee_count = serializers.IntegerField(allow_null=True)
+    country = serializers.CharField()
+
+
+class LeadScoreRowOut(serializers.Serializer):
+    """One row of `GET leads`: a scored lead."""
+
+    id = serializers.IntegerField(source="lead.id")
+    external_id = serializers.CharField(source="lead.external_id")
+    source_system = serializers.CharField(source="lead.source_system")
+    name = serializers.CharField(source="lead.full_name")
+    email = serializers.CharField(source="lead.email")
+    company = serializers.CharField(source="lead.account.name", default="", allow_null=True)
+    owner = OwnerOut(source="lead.owner", allow_null=True)
+    source = serializers.CharField(source="lead.source")
+    status = serializers.CharField(source="lead.status")
+    country = serializers.CharField(source="lead.country")
+    score = serializers.FloatField(source="effective_score")
+    tier = serializers.CharField(source="effective_tier")
+    probability = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    trend = serializers.CharField()
+    scored_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(source="lead.updated_at")
+
+
+class SnapshotOut(serializers.Serializer):
+    """One scoring decision (the decision log)."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    score = serializers.FloatField()
+    tier = serializers.CharField()
+    previous_tier = serializers.CharField()
+    probability = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    trigger = serializers.CharField()
+    reason = serializers.CharField()
+    model_version = serializers.IntegerField(source="model.version", default=None, allow_null=True)
+
+
+class SnapshotDetailOut(SnapshotOut):
+    subtotals = serializers.DictField()
+    top_factors = serializers.ListField()
+    missing_signals = serializers.ListField()
+    inputs = serializers.DictField()
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
+
+
+class OverrideOut(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True)
+    tier = serializers.CharField()
+    reason = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class LeadScoreOut(serializers.Serializer):
+    program = serializers.CharField()
+    score = serializers.FloatField()
+    tier = serializers.CharField()
+    model_score = serializers.FloatField()
+    model_tier = serializers.CharField()
+    probability = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    subtotals = serializers.DictField()
+    top_factors = serializers.ListField()
+    missing_signals = serializers.ListField()
+    trend = serializers.CharField()
+    scored_at = serializers.DateTimeField()
+    tier_since = serializers.DateTimeField()
+    model_version = serializers.IntegerField(allow_null=True)
+    override = OverrideOut(allow_null=True)
+
+
+class SlaOut(serializers.Serializer):
+    hours = serializers.IntegerField()
+    due_at = serializers.DateTimeField()
+    breached = serializers.BooleanField()
+
+
+class LeadDetailOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    source_system = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    title = serializers.CharField()
+    seniority = serializers.CharField()
+    department = serializers.CharField()
+    source = serializers.CharField()
+    country = serializers.CharField()
+    status = serializers.CharField()
+    owner = OwnerOut(allow_null=True)
+    account = AccountOut(allow_null=True)
+    attributes = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    score = LeadScoreOut(allow_null=True)
+    recommended_action = serializers.CharField()
+    sla = SlaOut(allow_null=True)
+    trend = serializers.CharField(allow_null=True)
+    history = SnapshotOut(many=True)
+
+
+class LeadDetailQuery(serializers.Serializer):
+    history_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+    program = serializers.SlugField(required=False, max_length=64)

@@ -1,21 +1,28 @@
+"""`/api/v1/leadscoring/`: leads, events, scoring, models, configuration, features, analytics and jobs."""
+
 from django.urls import path
 
-from . import views
+from leadscoring.api import authentication  # noqa: F401  (registers the API key scheme with drf-spectacular)
+
+from .views import analytics, config, events, features, jobs, leads, models, scoring
 
 urlpatterns = [
-    path("score", views.ScoreApi.as_view(), name="score"),
-    path("batch-score", views.BatchScoreApi.as_view(), name="batch-score"),
-    path("performance", views.PerformanceApi.as_view(), name="performance"),
-    path("analytics", views.AnalyticsApi.as_view(), name="analytics"),
-    path("models", views.ModelListApi.as_view(), name="model-list"),
-    path("models/<id:pk>", views.ModelDetailApi.as_view(), name="model-detail"),
-    path("models/<id:pk>/train", views.ModelTrainApi.as_view(), name="model-train"),
-    path("models/<id:pk>/deploy", views.ModelDeployApi.as_view(), name="model-deploy"),
-    path("models/<id:pk>/rollback", views.ModelRollbackApi.as_view(), name="model-rollback"),
-    path("models/<id:pk>/performance", views.ModelPerformanceApi.as_view(), name="model-performance"),
-    path("models/<id:pk>/report", views.ModelReportApi.as_view(), name="model-report"),
-    path("config", views.ConfigApi.as_view(), name="config"),
-    path("features", views.FeatureListApi.as_view(), name="feature-list"),
-    path("features/<id:pk>", views.FeatureDetailApi.as_view(), name="feature-detail"),
-    path("jobs/<id:pk>", views.JobDetailApi.as_view(), name="job-detail"),
+    path("leads", leads.LeadListApi.as_view(), name="lead-list"),
+    path("leads/<id:pk>", leads.LeadDetailApi.as_view(), name="lead-detail"),
+    path("events", events.EventsApi.as_view(), name="events"),
+    path("score", scoring.ScoreApi.as_view(), name="score"),
+    path("batch-score", scoring.BatchScoreApi.as_view(), name="batch-score"),
+    path("performance", analytics.PerformanceApi.as_view(), name="performance"),
+    path("analytics", analytics.AnalyticsApi.as_view(), name="analytics"),
+    path("models", models.ModelListApi.as_view(), name="model-list"),
+    path("models/<id:pk>", models.ModelDetailApi.as_view(), name="model-detail"),
+    path("models/<id:pk>/train", models.ModelTrainApi.as_view(), name="model-train"),
+    path("models/<id:pk>/deploy", models.ModelDeployApi.as_view(), name="model-deploy"),
+    path("models/<id:pk>/rollback", models.ModelRollbackApi.as_view(), name="model-rollback"),
+    path("models/<id:pk>/performance", models.ModelPerformanceApi.as_view(), name="model-performance"),
+    path("models/<id:pk>/report", models.ModelReportApi.as_view(), name="model-report"),
+    path("config", config.ConfigApi.as_view(), name="config"),
+    path("features", features.FeatureListApi.as_view(), name="feature-list"),
+    path("features/<id:pk>", features.FeatureDetailApi.as_view(), name="feature-detail"),
+    path("jobs/<id:pk>", jobs.JobDetailApi.as_view(), name="job-detail"),
 ]

@@ -179,7 +179,51 @@ def defaults_ensure() -> ScoringProgram:
     for name in ALL_ROLES:
         Group.objects.get_or_create(name=name)
     role_permissions_sync()
-    program = selectors.program_default()
+    program = ScoringProgram.objects.filter(is_default=True).first()
+    if program is None:
+        from ..defaults import DEFAULT_PROGRAM
+
+        program, _ = ScoringProgram.objects.get_or_create(
+            slug=DEFAULT_PROGRAM["slug"],
+            defaults={
+                "name": DEFAULT_PROGRAM["name"],
+                "is_default": True,
+                "outcome_won_statuses": ["converted"],
+            },
+        )
     program_seed(program=program)
     ScoringSettings.load()
     return program
+
+
+TIER_CONFIG_FIELDS = ("lower_bound", "colour", "sla_hours", "recommended_action", "cadence_days")
+
+
+def config_update(
+    *, program: ScoringProgram, tiers: list[dict] = (), settings: dict | None = None, actor=None
+) -> None:
+    """Change tiers (each `{"name", <TIER_CONFIG_FIELDS>...}`, only what is given) and the scoring settings,
+    all or nothing: tier bounds must still fall from the best tier to the worst after the change."""
+    current = {t.name: t for t in selectors.tiers_for(program=program)}
+    unknown = [change["name"] for change in tiers if change["name"] not in current]
+    if unknown:
+        raise ValidationError({"tiers": [f"Unknown tier(s): {', '.join(unknown)}."]})
+    with transaction.atomic():
+        for change in _bound_safe_order(list(tiers), current):
+            fields = {name: change[name] for name in TIER_CONFIG_FIELDS if name in change}
+            tier_update(tier=current[change["name"]], actor=actor, **fields)
+        if settings:
+            scoring_settings_update(actor=actor, **settings)
+
+
+def _bound_safe_order(changes: list[dict], current: dict[str, TierDefinition]) -> list[dict]:
+    """Apply raised bounds best tier first and lowered ones worst first, so each step stays ordered."""
+    raised = [
+        c
+        for c in changes
+        if c.get("lower_bound", current[c["name"]].lower_bound) >= current[c["name"]].lower_bound
+    ]
+    lowered = [c for c in changes if c not in raised]
+    return sorted(raised, key=lambda c: current[c["name"]].rank) + sorted(
+        lowered, key=lambda c: -current[c["name"]].rank
+    )

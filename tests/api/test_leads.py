@@ -189,3 +189,32 @@ def test_patch_updates_a_lead(integration):
     lead.refresh_from_db()
     assert lead.status == "contacted"
     assert_error(integration.patch(f"{API}leads/{lead.pk}", {"status": "zzz"}, format="json"), 400)
+
+
+def test_a_lead_scored_hot_and_overridden_to_cold_is_filtered_and_labelled_cold(ops, scored):
+    from scoring.models import LeadScore
+
+    LeadScore.objects.filter(lead=scored["hot-mine"]).update(override_tier="Cold", override_reason="Student")
+
+    cold = ops.get(API + "leads?tier=Cold").json()["results"]
+    assert [(row["external_id"], row["tier"]) for row in cold] == [
+        ("hot-mine", "Cold"),
+        ("cold-pool", "Cold"),
+    ]
+    assert ids(ops.get(API + "leads?tier=Hot")) == []
+    detail = ops.get(f"{API}leads/{scored['hot-mine'].pk}").json()
+    assert (detail["score"]["tier"], detail["score"]["model_tier"]) == ("Cold", "Hot")
+
+
+def test_score_filters_read_the_overridden_score(ops, scored):
+    from scoring.models import LeadScore
+
+    LeadScore.objects.filter(lead=scored["cool-pool"]).update(override_score=95.0)
+
+    assert ids(ops.get(API + "leads?score_min=90")) == ["hot-mine", "cool-pool"]
+    assert "cool-pool" not in ids(ops.get(API + "leads?score_max=40"))
+
+
+def test_an_unknown_program_is_not_found(ops, scored):
+    assert_error(ops.get(API + "leads?program=no-such-program"), 404, "not_found")
+    assert_error(ops.get(f"{API}leads/{scored['hot-mine'].pk}?program=no-such-program"), 404, "not_found")

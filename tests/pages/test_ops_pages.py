@@ -253,11 +253,31 @@ def test_settings_offers_to_roll_back_to_the_version_the_live_one_replaced(clien
 def test_audit_search_matching_many_leads_still_finds_them_all(
     client, ops, program, rep, live_model, monkeypatch
 ):
-    from audit import views
+    from audit import selectors
 
-    monkeypatch.setattr(views, "SEARCH_LEADS", 1)  # past the cap the search reads the leads as a subquery
+    monkeypatch.setattr(selectors, "SEARCH_LEADS", 1)  # past the cap the search reads the leads as a subquery
     for email in ("kim.one@acme.example", "kim.two@acme.example"):
         make_lead(program, score=50, owner=rep, email=email, model=live_model)
     client.force_login(ops)
     assert client.get(reverse("scoring-audit"), {"q": "kim."}).context["page"].paginator.count == 2
     assert client.get(reverse("scoring-audit"), {"q": "kim.one@"}).context["page"].paginator.count == 1
+
+
+def test_settings_shows_field_errors_beside_the_form_that_failed(client, ops, leads):
+    client.force_login(ops)
+    warm = TierDefinition.objects.get(program=leads, name="Warm")
+    page = client.post(reverse("scoring-settings"), {"action": "tier", "tier": warm.pk, "sla_hours": "2.5"})
+    assert page.status_code == 200
+    assert page.context["failed"] == {
+        "action": "tier",
+        "target": str(warm.pk),
+        "errors": {"sla_hours": ["“2.5” is not a number"]},
+    }
+    assert 'class="errorlist"' in page.content.decode()
+    warm.refresh_from_db()
+    assert warm.sla_hours != 2.5
+    page = client.post(
+        reverse("scoring-settings"), {"action": "settings", "hysteresis": "4", "trend_band": "x"}
+    )
+    assert page.context["failed"]["errors"] == {"trend_band": ["“x” is not a number"]}
+    assert ScoringSettings.load().hysteresis == 3.0  # nothing of a refused form is saved

@@ -198,3 +198,61 @@ def test_a_lead_scored_once_shows_a_week_of_history_not_milliseconds():
     }
     months = [{"at": "2026-09-01T00:00:00+00:00"}, *one]
     assert _history_span(months) == {}  # long enough: plotly's own range
+
+
+def _override(lead, program, *, tier: str, expires_in=None) -> None:
+    from django.utils import timezone
+
+    from scoring.models import LeadScore
+
+    expires = timezone.now() + expires_in if expires_in is not None else None
+    LeadScore.objects.filter(lead=lead, program=program).update(
+        override_tier=tier, override_reason="Student, not a buyer", override_expires_at=expires
+    )
+
+
+def test_a_lead_scored_hot_and_overridden_to_cold_is_listed_as_cold(client, rep, program):
+    overridden = make_lead(program, score=91, owner=rep, first_name="Overridden")
+    hot = make_lead(program, score=88, owner=rep, first_name="StillHot")
+    _override(overridden, program, tier="Cold")
+    client.force_login(rep)
+
+    cold_rows = client.get(reverse("leads"), {"tier": "Cold"}).context["rows"]
+    hot_rows = client.get(reverse("leads"), {"tier": "Hot"}).context["rows"]
+
+    assert [(r["lead"].pk, r["tier"]) for r in cold_rows] == [(overridden.pk, "Cold")]
+    assert [r["lead"].pk for r in hot_rows] == [hot.pk]
+    # Unfiltered, the Hot queue holds the lead still Hot, not the one overridden to Cold.
+    page = client.get(reverse("leads"))
+    assert [r["lead"].pk for r in page.context["hot_queue"]] == [hot.pk]
+    assert {r["lead"].pk: r["tier"] for r in page.context["rows"]}[overridden.pk] == "Cold"
+
+
+def test_an_expired_override_no_longer_moves_the_lead(client, rep, program):
+    from datetime import timedelta
+
+    lead = make_lead(program, score=91, owner=rep)
+    _override(lead, program, tier="Cold", expires_in=-timedelta(hours=1))
+    client.force_login(rep)
+
+    assert [r["lead"].pk for r in client.get(reverse("leads"), {"tier": "Hot"}).context["rows"]] == [lead.pk]
+    assert client.get(reverse("leads"), {"tier": "Cold"}).context["rows"] == []
+
+
+def test_an_unknown_program_is_not_found_on_every_page(client, rep, ops, program):
+    lead = make_lead(program, score=50, owner=rep)
+    client.force_login(rep)
+    assert client.get(reverse("leads"), {"program": "no-such-program"}).status_code == 404
+    assert client.get(reverse("lead", args=[lead.pk]), {"program": "no-such-program"}).status_code == 404
+    assert client.get(reverse("leads"), {"program": program.slug}).status_code == 200
+    client.force_login(ops)
+    for name in ("performance", "scoring-settings", "scoring-audit"):
+        assert client.get(reverse(name), {"program": "no-such-program"}).status_code == 404, name
+
+
+def test_feedback_without_a_verdict_is_refused_with_a_message(client, rep, program):
+    lead = make_lead(program, score=50, owner=rep)
+    client.force_login(rep)
+    response = client.post(reverse("lead-feedback", args=[lead.pk]), {"verdict": "maybe"}, follow=True)
+    assert "Choose “Good lead” or “Bad fit / junk”." in response.content.decode()
+    assert not LeadFeedback.objects.filter(lead=lead).exists()

@@ -1,4 +1,4 @@
-"""Leads and activity events: thin views over leadscoring.services and scoring.selectors."""
+"""`leads`: the scored leads a caller may see, one lead with its score and history, upsert and update."""
 
 from __future__ import annotations
 
@@ -7,27 +7,24 @@ from datetime import timedelta
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from config import roles
 from config.api.caller import actor_of
-from config.api.common import MAX_BULK_ITEMS, ApiView
-from config.api.errors import field_errors
-from config.api.exceptions import PayloadTooLarge
+from config.api.common import ApiView
 from config.api.pagination import StandardPagination
 from config.api.permissions import READERS_ALL, WRITERS_DATA
 from config.api.schema import example
 from leadscoring import services
+from leadscoring.api import serializers as s
 from leadscoring.api.access import personal_data_read_log
 from leadscoring.models import Lead
 from scoring import selectors
-from scoring.api.common import program_from_query
-from scoring.models import LeadScore
+from scoring.filters import LeadScoreFilter
 
-from . import serializers as s
-from .filters import LeadScoreFilter
+from .. import serializers as ss
+from .common import PROGRAM_PARAM
 
 LEAD_ROW_EXAMPLE = {
     "id": 42,
@@ -137,21 +134,6 @@ LEAD_DETAIL_EXAMPLE = {
     ],
 }
 
-PROGRAM_PARAM = OpenApiParameter("program", str, description="Program slug; the default program if absent.")
-
-
-def _rep_scope(request):
-    """A rep sees their own leads and the unassigned pool; other roles see every lead."""
-    user = request.user
-    if roles.has_role(user, roles.OPS, roles.COMPLIANCE, roles.INTEGRATION):
-        return None
-    return user
-
-
-def _lead_visible(request, lead: Lead) -> bool:
-    rep = _rep_scope(request)
-    return rep is None or lead.owner_id in (None, rep.pk)
-
 
 def _owner(user):
     return {"id": user.pk, "username": user.get_username()} if user is not None else None
@@ -159,7 +141,7 @@ def _owner(user):
 
 def lead_detail_data(*, lead: Lead, program, history_days: int) -> dict:
     """The lead, its current score in the program, the tier's action and SLA, and its score history."""
-    score_row = LeadScore.objects.filter(lead=lead, program=program).select_related("model").first()
+    score_row = selectors.lead_score_of(lead=lead, program=program)
     tiers = {tier.name: tier for tier in selectors.tiers_for(program=program)}
     score = None
     recommended_action = ""
@@ -233,7 +215,7 @@ class LeadListApi(ApiView):
         description="Filters combine with AND. A rep sees only their own leads and the unassigned pool. "
         "Each lead returned is logged as a read of personal data.",
         parameters=[PROGRAM_PARAM],
-        responses={200: s.LeadScoreRowOut(many=True)},
+        responses={200: ss.LeadScoreRowOut(many=True)},
         examples=[
             example(
                 "A page of leads", {"count": 1, "next": None, "previous": None, "results": [LEAD_ROW_EXAMPLE]}
@@ -241,8 +223,8 @@ class LeadListApi(ApiView):
         ],
     )
     def get(self, request):
-        program = program_from_query(request)
-        queryset = selectors.lead_scores(program=program, rep=_rep_scope(request))
+        program = selectors.program_for_request(request)
+        queryset = selectors.lead_scores_visible(user=request.user, program=program)
         filterset = self.filterset_class(request.query_params, queryset=queryset, request=request)
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
@@ -252,7 +234,7 @@ class LeadListApi(ApiView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         personal_data_read_log(request=request, leads=[row.lead for row in page], action="leads.list")
-        return paginator.get_paginated_response(s.LeadScoreRowOut(page, many=True).data)
+        return paginator.get_paginated_response(ss.LeadScoreRowOut(page, many=True).data)
 
     @extend_schema(
         operation_id="leads_upsert",
@@ -319,7 +301,7 @@ class LeadDetailApi(ApiView):
 
     def _lead(self, request, pk: int) -> Lead:
         lead = get_object_or_404(Lead.objects.select_related("account", "owner"), pk=pk)
-        if not _lead_visible(request, lead):
+        if not selectors.lead_visible(user=request.user, lead=lead):
             self.permission_denied(
                 request, message="A rep sees only their own leads and the unassigned pool."
             )
@@ -334,19 +316,19 @@ class LeadDetailApi(ApiView):
                 "history_days", int, description="Days of score history (default 14, at most 365)."
             ),
         ],
-        responses={200: s.LeadDetailOut},
+        responses={200: ss.LeadDetailOut},
         examples=[example("A Hot lead", LEAD_DETAIL_EXAMPLE)],
     )
     def get(self, request, pk: int):
-        query = s.LeadDetailQuery(data=request.query_params)
+        query = ss.LeadDetailQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         lead = self._lead(request, pk)
-        program = program_from_query(request)
+        program = selectors.program_for_request(request)
         data = lead_detail_data(
             lead=lead, program=program, history_days=query.validated_data.get("history_days", 14)
         )
         personal_data_read_log(request=request, leads=[lead], action="leads.retrieve")
-        return Response(s.LeadDetailOut(data).data)
+        return Response(ss.LeadDetailOut(data).data)
 
     @extend_schema(
         operation_id="leads_partial_update",
@@ -378,145 +360,3 @@ class LeadDetailApi(ApiView):
             actor=actor_of(request),
         )
         return Response(_lead_write_out(lead, False))
-
-
-class EventsApi(ApiView):
-    read_roles = ()
-    write_roles = WRITERS_DATA
-
-    @extend_schema(
-        operation_id="events_create",
-        summary="Record one activity event, or a list of up to 1,000",
-        description="Idempotent on (source, external_id): a re-sent event answers `created: false` and changes "
-        "nothing. One event: 201 when new, 200 when a duplicate, 400 when invalid. A list: 200 with a result "
-        "per item; a bad item never fails the others. More than 1,000 items: 413. The lead is rescored.",
-        request=PolymorphicProxySerializer(
-            component_name="EventOrEvents",
-            serializers=[s.EventIn, s.EventIn(many=True)],
-            resource_type_field_name=None,
-            many=False,
-        ),
-        responses={
-            200: PolymorphicProxySerializer(
-                component_name="EventDuplicateOrBulkResult",
-                serializers=[s.EventOut, s.EventBulkOut],
-                resource_type_field_name=None,
-            ),
-            201: s.EventOut,
-        },
-        examples=[
-            example(
-                "A pricing page view",
-                {
-                    "lead_external_id": "CRM-0042",
-                    "kind": "pricing_page",
-                    "occurred_at": "2026-03-01T09:30:00Z",
-                    "source": "web",
-                    "external_id": "pv-981273",
-                    "url": "https://example.com/pricing",
-                },
-                request=True,
-            ),
-            example(
-                "Recorded",
-                {
-                    "id": 7,
-                    "lead_id": 42,
-                    "kind": "pricing_page",
-                    "occurred_at": "2026-03-01T09:30:00Z",
-                    "source": "web",
-                    "external_id": "pv-981273",
-                    "created": True,
-                },
-                status_codes=["201"],
-            ),
-        ],
-    )
-    def post(self, request):
-        if isinstance(request.data, list):
-            return self._bulk(request, request.data)
-        item = s.EventIn(data=request.data)
-        item.is_valid(raise_exception=True)
-        lead = _event_lead(item.validated_data)
-        if lead is None:
-            raise serializers.ValidationError({"lead_id": ["No such lead."]})
-        event, created = services.event_record(lead=lead, **_event_fields(item.validated_data))
-        body = {
-            "id": event.pk,
-            "lead_id": event.lead_id,
-            "kind": event.kind,
-            "occurred_at": event.occurred_at,
-            "source": event.source,
-            "external_id": event.external_id,
-            "created": created,
-        }
-        return Response(
-            s.EventOut(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
-
-    def _bulk(self, request, items: list):
-        if len(items) > MAX_BULK_ITEMS:
-            raise PayloadTooLarge(f"At most {MAX_BULK_ITEMS} events per request; this list has {len(items)}.")
-        results: list[dict] = [{}] * len(items)
-        valid: list[dict] = []
-        positions: list[int] = []
-        for index, raw in enumerate(items):
-            item = s.EventIn(data=raw)
-            if not item.is_valid():
-                results[index] = _item_error(index, item.errors)
-                continue
-            lead = _event_lead(item.validated_data)
-            if lead is None:
-                results[index] = _item_error(index, {"lead_id": ["No such lead."]})
-                continue
-            valid.append({"lead": lead, **_event_fields(item.validated_data)})
-            positions.append(index)
-        for outcome in services.events_record(events=valid):
-            index = positions[outcome.index]
-            if outcome.errors:
-                results[index] = _item_error(index, outcome.errors)
-            else:
-                results[index] = {
-                    "index": index,
-                    "status": "created" if outcome.created else "duplicate",
-                    "event_id": outcome.event.pk,
-                    "lead_id": outcome.event.lead_id,
-                    "errors": {},
-                }
-        body = {
-            "received": len(items),
-            "created": sum(1 for r in results if r["status"] == "created"),
-            "duplicates": sum(1 for r in results if r["status"] == "duplicate"),
-            "failed": sum(1 for r in results if r["status"] == "error"),
-            "results": results,
-        }
-        return Response(s.EventBulkOut(body).data)
-
-
-def _item_error(index: int, errors) -> dict:
-    return {
-        "index": index,
-        "status": "error",
-        "event_id": None,
-        "lead_id": None,
-        "errors": field_errors(errors),
-    }
-
-
-def _event_lead(data: dict) -> Lead | None:
-    if data.get("lead_id"):
-        return Lead.objects.filter(pk=data["lead_id"]).first()
-    return Lead.objects.filter(
-        source_system=data.get("lead_source_system") or "crm", external_id=data["lead_external_id"]
-    ).first()
-
-
-def _event_fields(data: dict) -> dict:
-    return {
-        "kind": data["kind"],
-        "occurred_at": data["occurred_at"],
-        "source": data["source"],
-        "external_id": data["external_id"],
-        "url": data.get("url", ""),
-        "properties": data.get("properties") or {},
-    }
