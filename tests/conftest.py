@@ -16,6 +16,8 @@ _CANDIDATES = [
 ]
 SHARED_DATA = next((p for p in _CANDIDATES if p and p.exists()), _CANDIDATES[1])
 X_EDUCATION_CSV = SHARED_DATA / "x-education" / "leads.csv"
+# The demo history the session's model is trained on; tests that score it load the same one.
+TRAINING_DEMO = {"leads": 400, "seed": 7}
 
 
 def require(condition: bool, reason: str) -> None:
@@ -31,6 +33,23 @@ def require(condition: bool, reason: str) -> None:
 def x_education_csv() -> Path:
     require(X_EDUCATION_CSV.exists(), f"the X Education file is not at {X_EDUCATION_CSV}")
     return X_EDUCATION_CSV
+
+
+@pytest.fixture(scope="session")
+def _model_artifact_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(autouse=True)
+def _model_artifacts_in_tmp(settings, _model_artifact_dir):
+    # Training writes its artifact under MODEL_ARTIFACT_DIR, by default inside the checkout.
+    settings.MODEL_ARTIFACT_DIR = _model_artifact_dir
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2's deliberate slowness costs about a second for every user a fixture creates.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +91,56 @@ def _celery_in_process(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+# Model fields that describe the version itself, not what training produced.
+# (The version number stays: the report and the artifact's name carry it.)
+_VERSION_FIELDS = {"id", "program_id", "name", "replaces_id", "created_by_id", "created_at", "deployed_at"}
+
+
+@pytest.fixture(scope="session")
+def trained_model_values(django_db_setup, django_db_blocker, _model_artifact_dir) -> dict:
+    """What the training service stores on a version, trained once for the session on TRAINING_DEMO
+    (rolled back; the artifact file stays): for tests that need a trained model but do not test training."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from leadscoring.demo.loader import demo_load
+    from scoring import selectors, services
+    from scoring.models import ScoringModel
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MODEL_ARTIFACT_DIR=_model_artifact_dir),
+        transaction.atomic(),
+    ):
+        services.defaults_ensure()
+        demo_load(**TRAINING_DEMO)
+        model = services.model_create(
+            program=selectors.program_default(), name="session", model_type="logistic_regression"
+        )
+        model = services.model_train(model=model)
+        values = {
+            field.attname: getattr(model, field.attname)
+            for field in ScoringModel._meta.concrete_fields
+            if field.attname not in _VERSION_FIELDS
+        }
+        transaction.set_rollback(True)
+    return values
+
+
+@pytest.fixture
+def trained_model(trained_model_values):
+    """A trained, not yet deployed version of the default program, backed by the session's artifact."""
+    from tests.factories import ScoringModelFactory
+
+    return ScoringModelFactory(name="trained", deployed_at=None, **trained_model_values)
+
+
+@pytest.fixture
+def live_model(db, trained_model_values):
+    """A live version of the default program backed by the session's artifact (it scores for real)."""
+    from scoring.models import ScoringModel
+    from tests.factories import ScoringModelFactory
+
+    return ScoringModelFactory(name="live", **{**trained_model_values, "status": ScoringModel.Status.LIVE})

@@ -18,7 +18,17 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import require
-from tests.factories import make_user, program_with_tiers, tier_namer
+from tests.factories import (
+    AccountFactory,
+    ActivityEventFactory,
+    LeadFactory,
+    LeadScoreFactory,
+    ScoreSnapshotFactory,
+    ScoringModelFactory,
+    make_user,
+    program_with_tiers,
+    tier_namer,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -181,15 +191,10 @@ AGAINST = [
 
 def build_demo(*, program, reps, model, n: int = 48, seed: int = 7) -> list:
     """A small, realistic book of leads for the browser tests and their screenshots."""
-    from leadscoring.models import Account, ActivityEvent, Lead
-    from scoring.models import LeadScore, ScoreSnapshot
-
     rng = random.Random(seed)
     tier_of = tier_namer(program)
     accounts = [
-        Account.objects.create(
-            name=name, industry=industry, employee_count=size, country=rng.choice(COUNTRIES)
-        )
+        AccountFactory(name=name, industry=industry, employee_count=size, country=rng.choice(COUNTRIES))
         for name, industry, size in COMPANIES
     ]
     now = timezone.now()
@@ -211,7 +216,7 @@ def build_demo(*, program, reps, model, n: int = 48, seed: int = 7) -> list:
             status = "new"
         title, seniority = rng.choice(TITLES)
         owner = reps[i % (len(reps) + 1)] if i % (len(reps) + 1) < len(reps) else None
-        lead = Lead.objects.create(
+        lead = LeadFactory(
             external_id=f"DEMO-{i:04d}",
             first_name=FIRST[i % len(FIRST)],
             last_name=LAST[(i * 7) % len(LAST)],
@@ -237,7 +242,7 @@ def build_demo(*, program, reps, model, n: int = 48, seed: int = 7) -> list:
                 value = score
             at = created + timedelta(days=age * s / steps, hours=1)
             trigger = "created" if s == 0 else rng.choice(["event", "event", "cadence"])
-            ScoreSnapshot.objects.create(
+            ScoreSnapshotFactory(
                 lead=lead,
                 program=program,
                 model=model,
@@ -263,7 +268,7 @@ def build_demo(*, program, reps, model, n: int = 48, seed: int = 7) -> list:
             }
             for key, text in rng.sample(AGAINST, 1 if score > 60 else 2)
         ]
-        LeadScore.objects.create(
+        LeadScoreFactory(
             lead=lead,
             program=program,
             model=model,
@@ -285,7 +290,7 @@ def build_demo(*, program, reps, model, n: int = 48, seed: int = 7) -> list:
             tier_since=now - timedelta(minutes=rng.randint(5, 600)),
         )
         for e in range(rng.randint(2, 6)):
-            ActivityEvent.objects.create(
+            ActivityEventFactory(
                 lead=lead,
                 kind=rng.choice(kinds),
                 occurred_at=now - timedelta(days=rng.randint(0, 40), hours=e),
@@ -310,7 +315,7 @@ def demo(transactional_db):
     rita = make_user("rita", "Rep", first_name="Rita", last_name="Alvarez")
     oscar = make_user("oscar", "Rep", first_name="Oscar", last_name="Lindqvist")
     ops = make_user("olivia", "Ops", first_name="Olivia", last_name="Park", is_staff=True)
-    model = ScoringModel.objects.create(
+    model = ScoringModelFactory(
         program=program,
         name="Gradient boosting, Q3",
         version=3,
@@ -327,7 +332,7 @@ def demo(transactional_db):
             "drift": {"psi": 0.06, "verdict": "stable"},
         },
     )
-    ScoringModel.objects.create(
+    ScoringModelFactory(
         program=program,
         name="Logistic challenger",
         version=4,
@@ -335,6 +340,7 @@ def demo(transactional_db):
         model_type="logistic_regression",
         validation_passed=True,
         trained_at=timezone.now() - timedelta(days=2),
+        deployed_at=None,
         metrics={"auc": 0.826, "pr_auc": 0.58, "brier": 0.124},
     )
     with transaction.atomic():  # one commit: much faster on a file database

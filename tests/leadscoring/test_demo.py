@@ -22,12 +22,6 @@ from leadscoring.models import Account, ActivityEvent, Deal, Lead, Rep
 FRAMES = ("reps", "accounts", "leads", "events", "deals", "truth")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # PBKDF2's deliberate slowness is a second per login on this machine; these tests make a dozen.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="module")
 def big_demo():
     # 20,000 leads give ~10,000 closed deals: enough to see every moderate signal in win rates.
@@ -336,7 +330,7 @@ def test_setup_demo_creates_groups_and_logins_and_is_idempotent(capsys, small_bl
     monkeypatch.delenv("DEMO_ADMIN_PASSWORD", raising=False)
     monkeypatch.delenv("DEMO_REP_PASSWORD", raising=False)
     Group.objects.all().delete()
-    call_command("setup_demo", "--leads", "300")
+    call_command("setup_demo", "--leads", "300", "--replay-days", "14")
     first_out = capsys.readouterr().out
     user_model = get_user_model()
 
@@ -361,7 +355,7 @@ def test_setup_demo_creates_groups_and_logins_and_is_idempotent(capsys, small_bl
         )
 
     before = state()
-    call_command("setup_demo", "--leads", "300")
+    call_command("setup_demo", "--leads", "300", "--replay-days", "14")
     second_out = capsys.readouterr().out
     assert state() == before
     assert "admin / admin" in second_out and "rep1 / rep" in second_out

@@ -1,4 +1,4 @@
-"""Page-test fixtures: users in each role, the default program with its tiers, a live model.
+"""Page-test fixtures: users in each role, the default program with its tiers, a live version's row.
 
 The factories themselves (make_user, make_lead, tier_of) are in tests/factories.py.
 """
@@ -6,10 +6,8 @@ The factories themselves (make_user, make_lead, tier_of) are in tests/factories.
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
-from scoring.models import ScoringModel
-from tests.factories import make_user, program_with_tiers
+from tests.factories import ScoringModelFactory, make_user, program_with_tiers
 
 
 @pytest.fixture
@@ -43,16 +41,15 @@ def program(db):
 
 
 @pytest.fixture
-def live_model(program):
-    return ScoringModel.objects.create(
+def live_model_row(program):
+    """A live version as the pages show it: fixed metrics, no artifact (nothing on these pages scores;
+    tests that score use the trained `live_model`)."""
+    return ScoringModelFactory(
         program=program,
         name="Test model",
         version=1,
-        status=ScoringModel.Status.LIVE,
         metrics={"auc": 0.81, "pr_auc": 0.55, "brier": 0.12, "passed": True},
         validation_passed=True,
-        trained_at=timezone.now(),
-        deployed_at=timezone.now(),
     )
 
 

@@ -24,19 +24,21 @@ CHART_IDS = [
 
 
 @pytest.fixture
-def leads(program, rep, live_model):
+def leads(program, rep, live_model_row):
     make_lead(
         program,
         score=90,
         owner=rep,
         status="converted",
         revenue=1000,
-        model=live_model,
+        model=live_model_row,
         history=[(20, 40, "created"), (2, 90, "event")],
         created_days_ago=25,
     )
-    make_lead(program, score=45, owner=None, status="lost", source="Ads", country="France", model=live_model)
-    make_lead(program, score=20, owner=rep, model=live_model)
+    make_lead(
+        program, score=45, owner=None, status="lost", source="Ads", country="France", model=live_model_row
+    )
+    make_lead(program, score=20, owner=rep, model=live_model_row)
     return program
 
 
@@ -103,7 +105,7 @@ def test_rep_home_is_my_leads_and_ops_pages_are_refused(client, rep, leads):
     assert ScoringSettings.load().hysteresis == 3.0
 
 
-def test_settings_page_shows_models_tiers_signals_and_admin_links(client, ops, leads, live_model):
+def test_settings_page_shows_models_tiers_signals_and_admin_links(client, ops, leads, live_model_row):
     client.force_login(ops)
     page = client.get(reverse("scoring-settings"))
     assert page.status_code == 200
@@ -195,19 +197,21 @@ def test_audit_page_decision_log_search_and_config_history(client, ops, leads):
     assert b"Not recorded for this version" in page.content  # audit sections exist, empty but clear
 
 
-def test_audit_shows_the_model_report(client, compliance, leads, live_model):
-    live_model.report = "# Lead scoring model\nAll good."
-    live_model.save()
+def test_audit_shows_the_model_report(client, compliance, leads, live_model_row):
+    live_model_row.report = "# Lead scoring model\nAll good."
+    live_model_row.save()
     client.force_login(compliance)
     body = client.get(reverse("scoring-audit")).content.decode()
     assert "Lead scoring model" in body and "All good." in body
 
 
-def test_audit_search_by_email_is_a_prefix_of_that_lead_email(client, ops, program, rep, live_model):
-    target = make_lead(program, score=70, owner=rep, email="dana.lopez@acme.example", model=live_model)
-    make_lead(program, score=30, owner=rep, email="lopez@other.example", model=live_model)  # not a prefix
+def test_audit_search_by_email_is_a_prefix_of_that_lead_email(client, ops, program, rep, live_model_row):
+    target = make_lead(program, score=70, owner=rep, email="dana.lopez@acme.example", model=live_model_row)
+    make_lead(program, score=30, owner=rep, email="lopez@other.example", model=live_model_row)  # not a prefix
     # A reason that mentions the address: an email search looks at emails only.
-    make_lead(program, score=20, owner=rep, email="x@y.example", history=[(1, 20, "event")], model=live_model)
+    make_lead(
+        program, score=20, owner=rep, email="x@y.example", history=[(1, 20, "event")], model=live_model_row
+    )
     client.force_login(ops)
     for q in ("dana.lopez@acme.example", "DANA.LOPEZ@acme", "dana.lopez@"):
         page = client.get(reverse("scoring-audit"), {"q": q}).context["page"]
@@ -237,27 +241,29 @@ def test_audit_log_counts_only_up_to_ten_pages_ahead(client, ops, program, rep, 
     assert not page.paginator.capped and page.paginator.count == 13 and page.number == 3
 
 
-def test_settings_offers_to_roll_back_to_the_version_the_live_one_replaced(client, ops, leads, live_model):
+def test_settings_offers_to_roll_back_to_the_version_the_live_one_replaced(
+    client, ops, leads, live_model_row
+):
     from scoring.models import ScoringModel
 
     earlier = ScoringModel.objects.create(
-        program=leads, name="Earlier", version=live_model.version + 7, status="retired"
+        program=leads, name="Earlier", version=live_model_row.version + 7, status="retired"
     )
-    live_model.replaces = earlier
-    live_model.save(update_fields=["replaces"])
+    live_model_row.replaces = earlier
+    live_model_row.save(update_fields=["replaces"])
     client.force_login(ops)
     page = client.get(reverse("scoring-settings")).content.decode()
     assert f"Roll back to v{earlier.version}" in page and 'value="rollback"' in page
 
 
 def test_audit_search_matching_many_leads_still_finds_them_all(
-    client, ops, program, rep, live_model, monkeypatch
+    client, ops, program, rep, live_model_row, monkeypatch
 ):
     from audit import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_LEADS", 1)  # past the cap the search reads the leads as a subquery
     for email in ("kim.one@acme.example", "kim.two@acme.example"):
-        make_lead(program, score=50, owner=rep, email=email, model=live_model)
+        make_lead(program, score=50, owner=rep, email=email, model=live_model_row)
     client.force_login(ops)
     assert client.get(reverse("scoring-audit"), {"q": "kim."}).context["page"].paginator.count == 2
     assert client.get(reverse("scoring-audit"), {"q": "kim.one@"}).context["page"].paginator.count == 1

@@ -48,9 +48,9 @@ def _count(client, url) -> int:
 
 @pytest.mark.parametrize("page", list(BUDGETS))
 def test_query_count_is_bounded_and_flat(
-    client, ops, rep, program, live_model, page, django_assert_max_num_queries
+    client, ops, rep, program, live_model_row, page, django_assert_max_num_queries
 ):
-    few = _populate(program, rep, live_model, 3)
+    few = _populate(program, rep, live_model_row, 3)
     client.force_login(ops)
     url = {
         "leads": reverse("leads"),
@@ -61,14 +61,14 @@ def test_query_count_is_bounded_and_flat(
     }[page]
     _count(client, url)  # warm the short-lived caches (the source filter options)
     small = _count(client, url)
-    _populate(program, rep, live_model, 30)
+    _populate(program, rep, live_model_row, 30)
     with django_assert_max_num_queries(BUDGETS[page]):
         client.get(url)
     assert _count(client, url) == small  # ten times the leads, the same queries
 
 
-def test_rep_lead_list_is_bounded(client, rep, program, live_model, django_assert_max_num_queries):
-    _populate(program, rep, live_model, 30)
+def test_rep_lead_list_is_bounded(client, rep, program, live_model_row, django_assert_max_num_queries):
+    _populate(program, rep, live_model_row, 30)
     client.force_login(rep)
     with django_assert_max_num_queries(BUDGETS["leads"]):
         assert client.get(reverse("leads")).status_code == 200

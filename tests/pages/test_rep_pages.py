@@ -77,12 +77,12 @@ def test_empty_state(client, rep, program):
     assert b"No scored leads yet" in page.content
 
 
-def test_lead_page_shows_reasons_history_and_activity(client, rep, program, live_model):
+def test_lead_page_shows_reasons_history_and_activity(client, rep, program, live_model_row):
     lead = make_lead(
         program,
         score=82,
         owner=rep,
-        model=live_model,
+        model=live_model_row,
         history=[(20, 40, "created"), (10, 60, "event"), (1, 82, "event")],
     )
     client.force_login(rep)

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from leadscoring.demo.loader import demo_load
@@ -22,7 +21,7 @@ BROKER = os.environ.get("CELERY_BROKER_URL", "")
 
 
 @pytest.fixture
-def worker(tmp_path):
+def worker(tmp_path, settings):
     if not BROKER:
         if IN_CI and connection.vendor == "postgresql":
             pytest.fail("the PostgreSQL CI run must set CELERY_BROKER_URL to a real Redis")

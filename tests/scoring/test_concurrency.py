@@ -3,27 +3,22 @@
 import threading
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from leadscoring import services as crm
 from leadscoring.demo.loader import demo_load
 from leadscoring.models import Lead
-from scoring import selectors, services
+from scoring import services
 from scoring.models import ScoreSnapshot
+from tests.conftest import TRAINING_DEMO
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_events_arriving_together_are_both_in_the_final_score(tmp_path):
+def test_two_events_arriving_together_are_both_in_the_final_score(trained_model):
     """Concurrent writers: each event commits, then rescoring follows; neither update is lost."""
-    settings.MODEL_ARTIFACT_DIR = tmp_path
-    demo_load(leads=300, seed=11)
-    program = selectors.program_default()
-    model = services.model_train(
-        model=services.model_create(program=program, name="c", model_type="logistic_regression")
-    )
-    services.model_deploy(model=model, override_reason="test", rescore=False)
+    demo_load(**TRAINING_DEMO)
+    services.model_deploy(model=trained_model, override_reason="test", rescore=False)
     lead = Lead.objects.filter(status="new").order_by("id").first()
     barrier = threading.Barrier(2)
     errors = []

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from leadscoring.demo.loader import demo_load
@@ -11,19 +10,16 @@ from leadscoring.models import Lead
 from scoring import analytics, selectors, services
 from scoring.features import lead_signal_frame
 from scoring.models import ScoreSnapshot
+from tests.conftest import TRAINING_DEMO
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def deployed(tmp_path):
-    settings.MODEL_ARTIFACT_DIR = tmp_path
-    demo_load(leads=300, seed=11)
-    program = selectors.program_default()
-    model = services.model_create(program=program, name="replay", model_type="logistic_regression")
-    model = services.model_train(model=model)
-    services.model_deploy(model=model, override_reason="test", rescore=False)
-    return program, model
+def deployed(trained_model):
+    demo_load(**TRAINING_DEMO)
+    model = services.model_deploy(model=trained_model, override_reason="test", rescore=False)
+    return model.program, model
 
 
 def _near(value, recorded):
@@ -50,16 +46,22 @@ def test_replay_scores_each_past_moment_from_what_was_known_then(deployed):
         assert at.first().reason.endswith(f"as of {at.first().created_at:%Y-%m-%d}")
     # The inputs are the signals as of the moment: no later event is read.
     signals = selectors.signals_of_model(model=model)
-    oldest = decisions.order_by("created_at", "id")[:40]
+    oldest = list(decisions.order_by("created_at", "id")[:40])
+    # One frame per moment (a replayed moment scores each lead once), rather than one per decision.
+    frames_then = {
+        moment: lead_signal_frame(
+            lead_ids=[d.lead_id for d in oldest if d.created_at == moment], signals=signals, as_of=moment
+        )
+        for moment in {d.created_at for d in oldest}
+    }
+    frame_now = lead_signal_frame(lead_ids=sorted({d.lead_id for d in oldest}), signals=signals)
     differs = 0
     for decision in oldest:
-        then = lead_signal_frame(lead_ids=[decision.lead_id], signals=signals, as_of=decision.created_at)
-        now = lead_signal_frame(lead_ids=[decision.lead_id], signals=signals)
+        then = frames_then[decision.created_at].loc[decision.lead_id]
+        now = frame_now.loc[decision.lead_id]
         recorded = {k: v for k, v in decision.inputs.items() if v is not None}
-        assert recorded == {
-            k: _near(v, recorded[k]) for k, v in then.iloc[0].to_dict().items() if k in recorded
-        }
-        differs += not then.iloc[0].equals(now.iloc[0])  # NaN-aware
+        assert recorded == {k: _near(v, recorded[k]) for k, v in then.to_dict().items() if k in recorded}
+        differs += not then.equals(now)  # NaN-aware
     assert differs > 0
     # Each lead's chain of tiers links up, so the dashboard's tier migration can read it.
     for lead_id in decisions.values_list("lead_id", flat=True).distinct()[:50]:
