@@ -8,7 +8,7 @@ from django.db.models import Case, Q, QuerySet, When
 from django.urls import NoReverseMatch, reverse
 
 from leadscoring.models import Lead
-from scoring.analytics import _bounds
+from scoring.analytics import date_bounds
 from scoring.models import (
     ScoreSnapshot,
     ScoringModel,
@@ -43,7 +43,7 @@ def decisions_search(
     if tier:
         decisions = decisions.filter(tier=tier)
     if start:
-        lo, hi = _bounds(start, end)
+        lo, hi = date_bounds(start, end)
         decisions = decisions.filter(created_at__gte=lo, created_at__lt=hi)
     return decisions.order_by("-pk")
 

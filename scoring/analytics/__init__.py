@@ -22,7 +22,6 @@ queries return), `cache` (the dashboard's cache key and read-through), `dashboar
 each a query and its figures).
 """
 
-from ..selectors import tiers_for
 from .cache import CACHE_SECONDS
 from .dashboard import (
     by_score_band,
@@ -69,11 +68,3 @@ __all__ = [
     "trends",
     "won_statuses",
 ]
-
-# Old private names still imported elsewhere: audit/views.py imports `_bounds` (removed at merge);
-# tests/pages/test_analytics.py reads `_bounds` and `_tiers`.
-_bounds = date_bounds
-
-
-def _tiers(program):
-    return tiers_for(program=program)

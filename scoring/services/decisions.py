@@ -10,13 +10,10 @@ bulk_create is its fast path.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 
-import numpy as np
-import pandas as pd
 from django.db import connection
 
 from ..models import LeadScore, ScoreSnapshot
@@ -42,19 +39,6 @@ DECISION_COLUMNS = (
 JSON_COLUMNS = frozenset({"subtotals", "top_factors", "missing_signals", "inputs"})
 REASON_LENGTH = ScoreSnapshot._meta.get_field("reason").max_length
 _columns_of = attrgetter(*DECISION_COLUMNS)
-
-
-def stored_value(value):
-    """A value as the decision log keeps it: floats to 4 places, NaN and pandas' NA to None, numpy to Python."""
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else round(float(value), 4)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
 
 
 @dataclass(slots=True, kw_only=True)

@@ -14,11 +14,12 @@ from django.utils import timezone
 from leadscoring.models import Lead
 
 from .. import selectors
+from ..engine.contracts import jsonable
 from ..features import lead_signal_frame
 from ..models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, ScoringSettings
 from .artifacts import artifact_load
 from .bulk_write import lead_scores_upsert
-from .decisions import DecisionRow, decisions_record, stored_value
+from .decisions import DecisionRow, decisions_record
 from .reads import account_ids_of, cutoffs_for
 from .rollup import accounts_rollup
 from .trends import trends_for
@@ -109,7 +110,7 @@ def _score_chunk(
         scores = scored["score"].to_numpy(dtype=float)
         tier_names = cutoffs.tier_of(scores, previous=previous_tiers)
         # Whole columns at once: per-row pandas access cost more than the scoring itself.
-        inputs = [{k: stored_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        inputs = jsonable(frame.to_dict(orient="records"), digits=4)
         probability = scored["probability"].to_numpy(dtype=float) if "probability" in scored else None
         confidence = scored["confidence"].to_numpy(dtype=float) if "confidence" in scored else None
         subtotals = scored["subtotals"].tolist() if "subtotals" in scored else [{}] * len(locked)
@@ -124,9 +125,9 @@ def _score_chunk(
                 score=round(float(scores[position]), 2),
                 tier=str(tier_names[position]),
                 previous_tier=current[lead_id].tier if lead_id in current else "",
-                probability=stored_value(probability[position]) if probability is not None else None,
-                confidence=stored_value(confidence[position]) if confidence is not None else None,
-                subtotals={k: stored_value(v) for k, v in (subtotals[position] or {}).items()},
+                probability=jsonable(probability[position], digits=4) if probability is not None else None,
+                confidence=jsonable(confidence[position], digits=4) if confidence is not None else None,
+                subtotals=jsonable(subtotals[position] or {}, digits=4),
                 top_factors=factors[position],
                 missing_signals=missing[position],
                 inputs=inputs[position],
@@ -256,10 +257,10 @@ def lead_score_inline(*, payload: dict, program: ScoringProgram | None = None) -
     return ScoreResult(
         lead_score=round(float(item["score"]), 2),
         tier=tier,
-        probability=stored_value(item.get("probability")),
-        confidence=stored_value(item.get("confidence")),
+        probability=jsonable(item.get("probability"), digits=4),
+        confidence=jsonable(item.get("confidence"), digits=4),
         recommended_action=tiers[tier].recommended_action if tier in tiers else "",
-        score_breakdown={k: stored_value(v) for k, v in (item.get("subtotals") or {}).items()},
+        score_breakdown=jsonable(item.get("subtotals") or {}, digits=4),
         top_factors=list(item.get("top_factors") or []),
         missing_signals=list(item.get("missing_signals") or []),
         model_version=model.version,

@@ -18,6 +18,7 @@ from leadscoring.models import Lead
 from leadscoring.services import personal_data_read_record
 
 from .. import charts, selectors, services
+from ..engine.contracts import Factor, MissingSignal
 from ..filters import LeadPageFilter
 from ..forms import LeadFeedbackForm
 from ..models import Dimension, LeadFeedback, LeadScore, ScoringModel, TierDefinition, Trend
@@ -33,12 +34,14 @@ PAGE_FILTERS = ("tier", "source", "status", "owner", "q")
 
 
 def factor_view(factor: dict) -> dict:
-    """A stored top factor for the page: its text and signed points.
-
-    Decisions store each factor as `{"signal", "label", "points"}` (`engine.scorer.ScoreBatch.top_factors`).
-    """
-    points = float(factor["points"])
-    return {"text": str(factor["label"]), "impact": points, "signal": factor["signal"], "against": points < 0}
+    """A stored top factor for the page: its text and signed points."""
+    reason = Factor.from_dict(factor)
+    return {
+        "text": reason.label,
+        "impact": reason.points,
+        "signal": reason.signal,
+        "against": reason.points < 0,
+    }
 
 
 def missing_view(item, signal_names: dict[str, str]) -> dict:
@@ -49,9 +52,10 @@ def missing_view(item, signal_names: dict[str, str]) -> dict:
     """
     if isinstance(item, str):
         return {"label": signal_names.get(item, item), "span": ""}
-    down, up = item["down"], item["up"]
+    missing = MissingSignal.from_dict(item)
+    down, up = missing.down, missing.up
     span = f"{-abs(down):+.0f} to {abs(up):+.0f} points" if (down or up) else ""
-    return {"label": item["label"], "span": span}
+    return {"label": missing.label, "span": span}
 
 
 def split_factors(top_factors) -> tuple[list[dict], list[dict]]:

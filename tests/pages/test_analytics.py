@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from scoring import analytics
+from scoring import analytics, selectors
 from scoring.analytics import figures
 from tests.factories import make_lead, tier_of
 
@@ -143,7 +143,7 @@ def test_tier_migration_matches_each_leads_history(program, rep):
     today = timezone.localdate()
     for start_ago, end_ago in ((30, 0), (45, 15), (59, 40), (10, 9)):
         start, end = today - timedelta(days=start_ago), today - timedelta(days=end_ago)
-        lo, hi = analytics._bounds(start, end)
+        lo, hi = analytics.date_bounds(start, end)
         now = timezone.now()
 
         def tier_before(steps, moment, now=now):
@@ -173,7 +173,7 @@ def test_one_scan_gives_what_the_separate_queries_give(cohort, rep):
     make_lead(cohort, score=70, owner=rep, status="converted", revenue=Decimal("250"), created_days_ago=35)
     make_lead(cohort, score=20, owner=rep, status="lost", source="Ads", created_days_ago=50)
     start, end = _range()
-    tiers = analytics._tiers(cohort)
+    tiers = selectors.tiers_for(program=cohort)
     threshold = analytics.qualification_threshold(tiers)
     scanned = analytics.scan(program=cohort, start=start, end=end, threshold=threshold)
 
