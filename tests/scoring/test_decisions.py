@@ -14,9 +14,6 @@ from scoring import selectors, services
 from scoring.models import LeadScore, ScoreSnapshot
 from scoring.services.decisions import DECISION_COLUMNS, DecisionRow, decisions_record
 
-# The API tests' small trained model as a live version (this module trains it once for itself).
-from ..api.conftest import live_model, trained_model_fields  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +21,7 @@ DIMENSIONS = {"firmographic", "behavioral", "engagement", "intent", "negative"}
 
 
 def test_every_trigger_writes_decisions_with_the_same_fields_filled(
-    live_model,  # noqa: F811
+    live_model,
     django_capture_on_commit_callbacks,
 ):
     program = selectors.program_default()
