@@ -232,6 +232,10 @@ class Learner(ClassifierMixin, BaseEstimator):
         with single_thread(), config_context(assume_finite=True):
             return self.estimator_.predict_proba(X[self.columns_])
 
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where a win is more likely than not, else 0, shape (n,)."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
     def linear_terms(self, X: pd.DataFrame) -> tuple[np.ndarray, float, tuple[float, float]]:
         """For logistic regression only: per-signal log-odds terms (n, p) centred on the training mean,
         the log-odds of the average lead, and the sigmoid calibration (a, b): p = 1 / (1 + exp(a*f + b)).
@@ -360,6 +364,10 @@ class HybridLearner(ClassifierMixin, BaseEstimator):
         """Calibrated probabilities (n, 2), the win's capped by every guardrail the lead matches."""
         win = self.apply_guardrails(self.learner_.predict_proba(X)[:, 1], X)
         return np.column_stack([1.0 - win, win])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where a win is more likely than not after the guardrails, else 0, shape (n,)."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
     def apply_guardrails(self, probability: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
         """Cap `probability` (n,) for the rows of `frame` each rule matches."""

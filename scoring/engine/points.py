@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 
 DIMENSIONS = ("firmographic", "behavioral", "engagement", "intent", "negative")
@@ -124,17 +124,22 @@ class SignalBins:
         """Index of the bin that holds missing values (always the last)."""
         return len(self.labels) - 1
 
-    def bin_index(self, values: pd.Series) -> np.ndarray:
+    def bin_index(self, values: pd.Series | np.ndarray) -> np.ndarray:
         """Bin index of each value (shape (n,)); missing and unseen levels go to the missing bin."""
+        values = np.asarray(values)
         if self.kind == "numeric":
-            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            numbers = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
             index = np.searchsorted(self.splits, numbers, side="right")
             return np.where(np.isnan(numbers), self.missing_bin, index)
-        index = values.map(self.categories)
         # A level never seen in training has no evidence behind it: treat it like a missing answer,
         # except that a grouped "other" bin exists for rare levels, which is where unseen ones belong.
         other = self.categories.get("\x00other", self.missing_bin)
-        return np.where(values.isna(), self.missing_bin, index.fillna(other)).astype(int)
+        index = np.full(len(values), other)
+        if self.categories:
+            position = pd.Index(list(self.categories), dtype=object).get_indexer(values.astype(object))
+            bins = np.fromiter(self.categories.values(), dtype=int, count=len(self.categories))
+            index = np.where(position >= 0, bins[np.maximum(position, 0)], other)
+        return np.where(pd.isna(values), self.missing_bin, index).astype(int)
 
 
 def _fmt(value: float) -> str:
@@ -230,8 +235,8 @@ class WoeBinning(BaseEstimator, TransformerMixin):
         return np.asarray(self.columns_, dtype=object)
 
 
-class Scorecard(ClassifierMixin, BaseEstimator):
-    """The points model (a scikit-learn classifier): points per signal bin, dimensions, caps, scaled to 0-100.
+class Scorecard(BaseEstimator):
+    """The points model (a scikit-learn estimator with `predict_proba`; its `score` is the 0-100 score): points per signal bin, dimensions, caps, scaled to 0-100.
 
     score = base + sum over dimensions of min(positive points in the dimension, its cap) + negative points,
     all multiplied by a scale so the attainable range is exactly 0-100. Contributions therefore sum to

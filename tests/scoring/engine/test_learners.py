@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
 from scoring.engine.learners import (
@@ -58,6 +59,11 @@ def test_hybrid_guardrails_cap_matching_leads():
     students = (X["role"] == "student").to_numpy()
     assert (probability[students] <= 0.05).all()
     np.testing.assert_allclose(probability[~students], learner.predict_proba(X)[~students, 1])
+    # A scikit-learn classifier: cloned unfitted with the same configuration, 0/1 predictions, accuracy.
+    copy = clone(hybrid)
+    assert copy.get_params()["guardrails"] == [rule] and not hasattr(copy, "learner_")
+    assert set(np.unique(hybrid.predict(X))) <= {0, 1}
+    assert hybrid.score(X, y) == np.mean(hybrid.predict(X) == y)
 
 
 def test_guardrails_derived_from_history_disqualify_levels_that_never_win():
