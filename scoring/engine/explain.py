@@ -38,63 +38,27 @@ def linear_contributions(
 
 
 def replacement_contributions(
-    predict_score: Callable[[pd.DataFrame], np.ndarray],
+    predict_proba: Callable[[pd.DataFrame], np.ndarray],
     X: pd.DataFrame,
     reference: pd.Series,
     base_score: float,
     *,
-    scores: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Baseline-replacement attribution for any model.
-
-    predict_score: frame -> scores (n,) 0-100; X: (n, p) leads; reference: the typical lead (p values);
-    base_score: predict_score of the reference. Returns (contributions (n, p), scores (n,)); per row the
-    contributions sum to score - base_score.
-    """
-    scores = predict_score(X) if scores is None else scores
-    # Only rows whose value differs from the reference can change when it is swapped in, and one
-    # prediction call over all swapped copies avoids per-call overhead (pipelines, folds, trees).
-    copies, where = [], []
-    for j, column in enumerate(X.columns):
-        values = X[column]
-        ref = reference[column]
-        same = values.isna() if pd.isna(ref) else (values == ref).fillna(False)
-        rows = np.flatnonzero(~same.to_numpy(dtype=bool))
-        if rows.size == 0:
-            continue
-        swapped = X.iloc[rows].copy(deep=False)
-        swapped[column] = pd.Series([ref] * rows.size, index=swapped.index, dtype=X[column].dtype)
-        copies.append(swapped)
-        where.append((j, rows))
-    raw = np.zeros((len(X), X.shape[1]))
-    if copies:
-        stacked = predict_score(pd.concat(copies, ignore_index=True))
-        start = 0
-        for j, rows in where:
-            raw[rows, j] = scores[rows] - stacked[start : start + rows.size]
-            start += rows.size
-    return _share_remainder(raw, scores - base_score), scores
-
-
-def replacement_contributions_arrays(
-    predict_proba: Callable[[dict[str, np.ndarray]], np.ndarray],
-    columns: dict[str, np.ndarray],
-    reference: dict[str, object],
-    base_score: float,
-    n: int,
-    *,
     scale: float = 100.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`replacement_contributions` for a few rows given as column arrays (column -> (n,)), with one prediction
-    call for the rows and all their swapped copies together (a single lead pays the per-call cost once).
+    """Baseline-replacement attribution for any model.
 
-    predict_proba: columns -> P(win) (m,); scores are `scale` times it. Returns (contributions (n, p),
-    scores (n,), probability (n,)), the figures of `replacement_contributions` on the same rows.
+    predict_proba: frame -> P(win) (m,); scores are `scale` times it. X: (n, p) leads; reference: the typical
+    lead (p values); base_score: the reference's score. Returns (contributions (n, p), scores (n,),
+    probability (n,)); per row the contributions sum to score - base_score.
     """
-    names = list(columns)
+    n = len(X)
+    # Only rows whose value differs from the reference can change when it is swapped in, and one
+    # prediction call over the leads and all their swapped copies avoids per-call overhead (pipelines,
+    # trees): a single lead pays it once.
+    columns = {column: X[column].to_numpy() for column in X.columns}
     take, spans, start = [np.arange(n)], [], n
-    for j, column in enumerate(names):
-        values, ref = columns[column], reference[column]
+    for j, (column, values) in enumerate(columns.items()):
+        ref = reference[column]
         same = pd.isna(values) if pd.isna(ref) else np.asarray(values == ref, dtype=bool)
         rows = np.flatnonzero(~same)
         if rows.size == 0:
@@ -103,13 +67,13 @@ def replacement_contributions_arrays(
         spans.append((j, column, start, rows))
         start += rows.size
     order = np.concatenate(take)
-    stacked = {column: columns[column][order] for column in names}
+    stacked = {column: values[order] for column, values in columns.items()}
     for _, column, first, rows in spans:
         stacked[column][first : first + rows.size] = reference[column]
-    probability = predict_proba(stacked)
+    probability = predict_proba(pd.DataFrame(stacked, columns=X.columns))
     predicted = scale * probability
     scores = predicted[:n]
-    raw = np.zeros((n, len(names)))
+    raw = np.zeros((n, X.shape[1]))
     for j, _, first, rows in spans:
         raw[rows, j] = scores[rows] - predicted[first : first + rows.size]
     return _share_remainder(raw, scores - base_score), scores, probability[:n]

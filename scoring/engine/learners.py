@@ -7,15 +7,14 @@ so its output is a win probability. Inputs are the coerced feature frames of `da
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from scipy.stats import beta
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn import config_context
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -100,7 +99,9 @@ class CategoryCodes(BaseEstimator, TransformerMixin):
             values = X[column]
             if column in self.levels_:
                 levels = self.levels_[column]
-                codes = pd.Categorical(values, categories=levels).codes.astype(float)
+                codes = (
+                    pd.Index(levels, dtype=object).get_indexer(values.to_numpy(dtype=object)).astype(float)
+                )
                 codes[codes < 0] = len(levels)
                 codes[values.isna().to_numpy()] = np.nan
                 out[:, j] = codes
@@ -178,60 +179,62 @@ def make_pipeline_for(kind: str, X: pd.DataFrame, *, seed: int = 42, n_jobs: int
     raise ValueError(f"unknown learner {kind!r}; choose one of {', '.join(LEARNERS)}")
 
 
-@dataclass
-class Learner:
-    """A calibrated learner: `fit` on coerced features, `predict_proba` returns P(win), shape (n,)."""
+class Learner(ClassifierMixin, BaseEstimator):
+    """A calibrated learner (a scikit-learn classifier): `fit` on coerced features, `predict_proba` (n, 2).
 
-    kind: str
-    seed: int = 42
-    calibration_folds: int = 3
-    ensemble: bool = False
-    n_jobs: int = 1
-    estimator: Any = None
-    columns: list[str] = field(default_factory=list)
-    n_train: int = 0
+    kind: one of LEARNERS. One pipeline is refitted on all rows plus a sigmoid learned out of fold over
+    `calibration_folds` folds (ensemble=False): the linear model's explanation stays exact, and a forest is
+    predicted once instead of once per fold (on X Education the fold average bought no AUC and cost 3-5x
+    the scoring time).
+    """
+
+    def __init__(
+        self,
+        kind: str = "logistic_regression",
+        *,
+        seed: int = 42,
+        calibration_folds: int = 3,
+        ensemble: bool = False,
+        n_jobs: int = 1,
+    ):
+        self.kind = kind
+        self.seed = seed
+        self.calibration_folds = calibration_folds
+        self.ensemble = ensemble
+        self.n_jobs = n_jobs
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> Learner:
         """Fit the pipeline and its sigmoid calibration on `X` (n, p) and `y` (n,) of 0/1."""
         check_sample_size(y)
         y = np.asarray(y, dtype=int)
-        self.columns = list(X.columns)
-        self.n_train = len(y)
+        self.columns_ = list(X.columns)
+        self.n_train_ = len(y)
+        self.classes_ = np.array([0, 1])
         folds = max(2, min(self.calibration_folds, int(min(y.sum(), len(y) - y.sum()))))
         pipeline = make_pipeline_for(self.kind, X, seed=self.seed, n_jobs=self.n_jobs)
-        # One pipeline refitted on all rows plus a sigmoid learned out of fold (ensemble=False): the linear
-        # model's explanation stays exact, and a forest is predicted once instead of once per fold (on
-        # X Education the fold average bought no AUC and cost 3-5x the scoring time).
-        self.estimator = CalibratedClassifierCV(
+        self.estimator_ = CalibratedClassifierCV(
             pipeline,
             method="sigmoid",
             cv=folds,
             ensemble=self.ensemble and self.kind != "logistic_regression",
         )
         with single_thread():
-            self.estimator.fit(X[self.columns], y)
-        self.remember_reference(X)
+            self.estimator_.fit(X[self.columns_], y)
+        if self.kind == "logistic_regression":
+            # The training means of the linear terms: the "average lead" explanations start from.
+            fitted = self.estimator_.calibrated_classifiers_[0].estimator
+            woe = fitted.named_steps["woe"].transform(X[self.columns_])
+            self.term_means_ = (woe * fitted.named_steps["model"].coef_[0]).mean(axis=0)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of a win per row, shape (n,)."""
-        with single_thread():
-            return self.estimator.predict_proba(X[self.columns])[:, 1]
+        """Calibrated probabilities of a loss and a win per row, shape (n, 2)."""
+        with single_thread(), config_context(assume_finite=True):
+            return self.estimator_.predict_proba(X[self.columns_])
 
-    def predict_proba_arrays(self, columns: dict[str, np.ndarray]) -> np.ndarray:
-        """`predict_proba` for coerced columns given as plain arrays (column -> (n,)): the same figures,
-        without a DataFrame per call (a single lead spends most of its time in pandas otherwise)."""
-        path = self.__dict__.get("_array_path")
-        if path is None:
-            path = self._array_path = ArrayPath(self)
-        with single_thread():
-            return path.predict_proba(columns)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The array path is a cache rebuilt on first use: stored artifacts do not carry it.
-        state = self.__dict__.copy()
-        state.pop("_array_path", None)
-        return state
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where a win is more likely than not, else 0, shape (n,)."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
     def linear_terms(self, X: pd.DataFrame) -> tuple[np.ndarray, float, tuple[float, float]]:
         """For logistic regression only: per-signal log-odds terms (n, p) centred on the training mean,
@@ -239,159 +242,24 @@ class Learner:
         """
         if self.kind != "logistic_regression":
             raise TypeError("linear terms exist only for logistic regression")
-        fitted = self.estimator.calibrated_classifiers_[0]
+        fitted = self.estimator_.calibrated_classifiers_[0]
         pipeline, calibrator = fitted.estimator, fitted.calibrators[0]
-        woe = pipeline.named_steps["woe"].transform(X[self.columns])
-        return self._linear(woe, pipeline, calibrator)
-
-    def linear_terms_arrays(
-        self, columns: dict[str, np.ndarray]
-    ) -> tuple[np.ndarray, float, tuple[float, float]]:
-        """`linear_terms` for coerced columns given as plain arrays (column -> (n,)); same figures."""
-        if self.kind != "logistic_regression":
-            raise TypeError("linear terms exist only for logistic regression")
-        fitted = self.estimator.calibrated_classifiers_[0]
-        pipeline, calibrator = fitted.estimator, fitted.calibrators[0]
-        woe = pipeline.named_steps["woe"].transform_arrays(columns)
-        return self._linear(woe, pipeline, calibrator)
-
-    def _linear(self, woe: np.ndarray, pipeline, calibrator) -> tuple[np.ndarray, float, tuple[float, float]]:
+        woe = pipeline.named_steps["woe"].transform(X[self.columns_])
         model = pipeline.named_steps["model"]
         terms = woe * model.coef_[0]
         return (
-            terms - self._term_means,
-            float(model.intercept_[0] + self._term_means.sum()),
-            (
-                float(calibrator.a_),
-                float(calibrator.b_),
-            ),
+            terms - self.term_means_,
+            float(model.intercept_[0] + self.term_means_.sum()),
+            (float(calibrator.a_), float(calibrator.b_)),
         )
-
-    def remember_reference(self, X: pd.DataFrame) -> None:
-        """Store the training means of the linear terms (the 'average lead' explanations start from)."""
-        if self.kind == "logistic_regression":
-            fitted = self.estimator.calibrated_classifiers_[0].estimator
-            woe = fitted.named_steps["woe"].transform(X[self.columns])
-            self._term_means = (woe * fitted.named_steps["model"].coef_[0]).mean(axis=0)
 
     def to_dict(self) -> dict[str, Any]:
         """What was fitted, as plain data."""
-        base = self.estimator.calibrated_classifiers_[0].estimator.named_steps["model"]
+        base = self.estimator_.calibrated_classifiers_[0].estimator.named_steps["model"]
         params = {
             k: v for k, v in base.get_params().items() if isinstance(v, int | float | str | bool | None)
         }
-        return {"kind": self.kind, "n_train": self.n_train, "calibration": "sigmoid", "params": params}
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-class ArrayPath:
-    """A fitted learner's calibrated probability from plain column arrays, step by step through the fitted
-    estimators: the figures `Learner.predict_proba` gives on a frame, at a fraction of the per-call cost.
-
-    Handles the pipelines `make_pipeline_for` builds (category codes, one-hot column transformer, WoE) and
-    forests tree by tree (the forest's own joblib dispatch costs more than 200 one-row trees); anything
-    else goes through the pipeline on a frame.
-    """
-
-    def __init__(self, learner: Learner):
-        self.columns = list(learner.columns)
-        self.members = []
-        for calibrated in learner.estimator.calibrated_classifiers_:
-            pipeline = calibrated.estimator
-            transforms = [self._transform_of(step) for _, step in pipeline.steps[:-1]]
-            final = pipeline.steps[-1][1]
-            response = "decision_function" if hasattr(pipeline, "decision_function") else "predict_proba"
-            if None in transforms:
-                transforms, final = None, pipeline
-            self.members.append((transforms, final, response, calibrated.calibrators[0]))
-
-    def _transform_of(self, step):
-        if isinstance(step, CategoryCodes):
-            lookups = [
-                {level: float(code) for code, level in enumerate(step.levels_[column])}
-                if column in step.levels_
-                else None
-                for column in step.columns_
-            ]
-            return ("codes", step.columns_, lookups)
-        if isinstance(step, WoeBinning):
-            return ("woe", step)
-        if isinstance(step, ColumnTransformer) and not step.sparse_output_:
-            parts = []
-            for _name, transformer, columns in step.transformers_:
-                if isinstance(transformer, str):
-                    if transformer == "drop" or len(columns) == 0:
-                        continue
-                    return None  # passthrough: keep the frame path
-                if len(columns) == 0:
-                    continue
-                parts.append((transformer, list(columns)))
-            return ("columns", parts)
-        return None
-
-    @staticmethod
-    def _apply(transform, columns: dict[str, np.ndarray], n: int) -> np.ndarray:
-        kind = transform[0]
-        if kind == "codes":
-            _, names, lookups = transform
-            out = np.empty((n, len(names)), dtype=float)
-            for j, (column, lookup) in enumerate(zip(names, lookups, strict=True)):
-                values = columns[column]
-                if lookup is None:
-                    out[:, j] = np.asarray(values, dtype=float)
-                else:
-                    other = float(len(lookup))
-                    out[:, j] = [np.nan if _missing(value) else lookup.get(value, other) for value in values]
-            return out
-        if kind == "woe":
-            return transform[1].transform_arrays(columns)
-        blocks = []
-        with warnings.catch_warnings():
-            # Fitted on frame slices, the sub-transformers note the missing column names: same figures.
-            warnings.simplefilter("ignore", UserWarning)
-            for transformer, names in transform[1]:
-                if all(columns[c].dtype != object for c in names):
-                    block = np.column_stack([columns[c] for c in names])
-                else:
-                    block = np.empty((n, len(names)), dtype=object)
-                    for j, c in enumerate(names):
-                        block[:, j] = columns[c]
-                out = transformer.transform(block)
-                blocks.append(out.toarray() if sparse.issparse(out) else out)
-        return np.hstack(blocks)
-
-    def predict_proba(self, columns: dict[str, np.ndarray]) -> np.ndarray:
-        """Calibrated P(win) per row (n,) for coerced columns (column -> (n,))."""
-        n = len(columns[self.columns[0]]) if self.columns else 0
-        total = np.zeros(n)
-        for transforms, final, response, calibrator in self.members:
-            if transforms is None:
-                frame = pd.DataFrame({c: columns[c] for c in self.columns})
-                raw = getattr(final, response)(frame)
-            else:
-                Xt = columns
-                for transform in transforms:
-                    Xt = self._apply(transform, Xt, n)
-                if isinstance(final, RandomForestClassifier) and final.n_outputs_ == 1:
-                    # The forest's own sum, tree by tree in the same order (float32 input, as it converts).
-                    X32 = np.ascontiguousarray(Xt, dtype=np.float32)
-                    k = int(final.n_classes_)
-                    raw = np.zeros((n, k))
-                    for tree in final.estimators_:
-                        raw += tree.tree_.predict(X32)[:, :k]
-                    raw /= len(final.estimators_)
-                else:
-                    raw = getattr(final, response)(Xt)
-            if response == "predict_proba":
-                raw = raw[:, 1]
-            proba = calibrator.predict(raw)
-            proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0  # as sklearn's calibrator
-            total += proba
-        total /= len(self.members)
-        return total
+        return {"kind": self.kind, "n_train": self.n_train_, "calibration": "sigmoid", "params": params}
 
 
 @dataclass
@@ -407,16 +275,11 @@ class Guardrail:
     cap: float  # the highest probability a lead matching the rule may get (0 disqualifies)
     reason: str = ""
 
-    def matches(self, frame: pd.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
-        """Boolean mask (n,) of leads the rule applies to; a missing column matches nobody.
-
-        `frame` is a DataFrame or coerced columns as plain arrays (column -> (n,))."""
+    def matches(self, frame: pd.DataFrame) -> np.ndarray:
+        """Boolean mask (n,) of leads the rule applies to; a missing column matches nobody."""
         if self.column not in frame:
-            n = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values()), ()))
-            return np.zeros(n, dtype=bool)
+            return np.zeros(len(frame), dtype=bool)
         values = frame[self.column]
-        if not isinstance(values, pd.Series):  # a plain array (single-lead path): the same comparisons
-            values = pd.Series(values)
         if self.operator == "missing":
             return values.isna().to_numpy()
         if self.operator == "in":
@@ -475,28 +338,41 @@ def derive_guardrails(
     return rules
 
 
-@dataclass
-class HybridLearner:
-    """A learner with rule guardrails on top: matching leads have their probability capped."""
+class HybridLearner(ClassifierMixin, BaseEstimator):
+    """A learner with rule guardrails on top (a scikit-learn classifier): matching leads have their
+    probability capped. guardrails=None derives disqualifiers from the history in `fit`."""
 
-    learner: Learner
-    guardrails: list[Guardrail] = field(default_factory=list)
-    kind: str = "hybrid"
+    kind = "hybrid"
+
+    def __init__(self, learner: Learner | None = None, guardrails: list[Guardrail] | None = None):
+        self.learner = learner
+        self.guardrails = guardrails
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> HybridLearner:
+        """Fit a copy of `learner` on `X` (n, p) and `y` (n,); learn the guardrails when none were given."""
+        self.learner_ = clone(self.learner if self.learner is not None else Learner()).fit(X, y)
+        self.guardrails_ = list(self.guardrails) if self.guardrails is not None else derive_guardrails(X, y)
+        self.classes_ = self.learner_.classes_
+        return self
 
     @property
-    def columns(self) -> list[str]:
+    def columns_(self) -> list[str]:
         """The feature columns the underlying learner reads."""
-        return self.learner.columns
+        return self.learner_.columns_
 
-    def predict_proba(self, X: pd.DataFrame, *, raw: pd.DataFrame | None = None) -> np.ndarray:
-        """Calibrated probability (n,), capped by every guardrail the lead matches."""
-        probability = self.learner.predict_proba(X)
-        return self.apply_guardrails(probability, raw if raw is not None else X)
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated probabilities (n, 2), the win's capped by every guardrail the lead matches."""
+        win = self.apply_guardrails(self.learner_.predict_proba(X)[:, 1], X)
+        return np.column_stack([1.0 - win, win])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where a win is more likely than not after the guardrails, else 0, shape (n,)."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
     def apply_guardrails(self, probability: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
         """Cap `probability` (n,) for the rows of `frame` each rule matches."""
         capped = probability.copy()
-        for rule in self.guardrails:
+        for rule in self.guardrails_:
             mask = rule.matches(frame)
             capped[mask] = np.minimum(capped[mask], rule.cap)
         return capped
@@ -505,6 +381,6 @@ class HybridLearner:
         """The learner and its guardrails as plain data."""
         return {
             "kind": "hybrid",
-            "learner": self.learner.to_dict(),
-            "guardrails": [g.to_dict() for g in self.guardrails],
+            "learner": self.learner_.to_dict(),
+            "guardrails": [g.to_dict() for g in self.guardrails_],
         }

@@ -34,11 +34,10 @@ from .learners import (
     HybridLearner,
     InsufficientHistory,
     Learner,
-    derive_guardrails,
     make_pipeline_for,
     single_thread,
 )
-from .points import Scorecard, WoeBinning, dimension_of, fit_scorecard
+from .points import Scorecard, WoeBinning, dimension_of
 from .report import ModelDocument, render_report, score_distribution
 from .scorer import Scorer
 from .thresholds import Cutoffs, TierShares, tier_cutoffs
@@ -116,7 +115,7 @@ def _select_model(
             }
         )
     started = time.perf_counter()
-    card = fit_scorecard(X_fit, y_fit, dimension_overrides=dimensions)
+    card = Scorecard(dimension_overrides=dimensions).fit(X_fit, y_fit)
     rows.append(
         {
             "model": "points",
@@ -130,53 +129,53 @@ def _select_model(
     return best["model"], rows
 
 
-def build_model(
+@dataclass
+class ClosedHistory:
+    """The closed deals a model learns from, after the audit: what `build_model`'s stages share.
+
+    frame: every row with missing-value tokens applied; closed_raw: the closed rows (0..n-1 index);
+    X: their coerced signal columns (n, p); y: outcomes (n,) 1 won / 0 lost; signal_types: column -> type.
+    """
+
+    outcome: str
+    won_values: tuple[str, ...]
+    id_column: str | None
+    date_column: str | None
+    mapping: FieldMapping
+    closed_raw: pd.DataFrame
+    X: pd.DataFrame
+    y: np.ndarray
+    signal_types: dict[str, str]
+    audit: DataAudit
+
+
+@dataclass
+class FittedModels:
+    """What was fitted on the training part: the binning, the scorecard, and the model that scores."""
+
+    binning: WoeBinning
+    scorecard: Scorecard
+    model: Scorecard | Learner | HybridLearner
+    learner: Learner | HybridLearner | None
+    chosen: str
+    candidates: list[dict[str, Any]]
+
+    @property
+    def kind(self) -> str:
+        return "hybrid" if isinstance(self.model, HybridLearner) else self.chosen
+
+
+def closed_history(
     history: pd.DataFrame,
     *,
-    outcome: str | None = None,
-    won: Any = None,
-    id_column: str | None = None,
-    date_column: str | None = None,
-    mapping: FieldMapping | dict[str, Any] | None = None,
-    model: str = "auto",
-    split: str = "random",
-    holdout: float = 0.3,
-    seed: int = 42,
-    targets: Targets | None = None,
-    keep_leaky: tuple[str, ...] | list[str] = (),
-    score_frame: pd.DataFrame | None = None,
-    dimensions: dict[str, str] | None = None,
-    labels: dict[str, str] | None = None,
-    guardrails: Any = None,
-    hot_capacity: int | None = None,
-    shares: TierShares | None = None,
-    n_boot: int = 1000,
-    version: str | int = "1",
-    model_name: str = "Lead score",
-) -> BuildResult:
-    """Audit, analyse, fit, calibrate tiers, validate on a holdout, explain and document a lead scoring model.
-
-    history: one row per lead (closed ones teach the model; open ones are counted, not learned from).
-    outcome: the column saying won or lost (or the mapping's outcome column); won: the value(s) meaning won
-    (default: the mapping's, else inferred from a two-valued column). id_column / date_column: identity and
-    close date (a date enables split="time"). mapping: a FieldMapping or its JSON dict (docs/mapping.md):
-    missing-value tokens, post_outcome and ignore columns. model: "auto" (best on a validation fold carved
-    from the training part), "points", a learner name, or "hybrid" (a learner plus guardrails).
-    holdout: share of closed deals kept out of fitting (stratified at random, or the latest by date).
-    keep_leaky: columns to keep although screened (or marked) as leakage. score_frame: current leads to score
-    for the report and `scored`. dimensions / labels: per signal overrides (dimension, display name).
-    guardrails: hybrid rules (see `parse_guardrails`); given with a learner, the learner becomes a hybrid.
-    hot_capacity / shares: tier sizing. n_boot: bootstrap resamples for the AUC interval.
-
-    Raises UnusableHistory (no outcome column, one class, too few rows) and InsufficientHistory (fewer than
-    50 closed deals), both ValueError with a one-line reason.
-    """
-    started = time.perf_counter()
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    if isinstance(mapping, dict):
-        mapping = FieldMapping.from_dict(mapping)
-    mapping = mapping or FieldMapping()
+    outcome: str | None,
+    won: Any,
+    id_column: str | None,
+    date_column: str | None,
+    mapping: FieldMapping,
+    keep_leaky: tuple[str, ...] | list[str],
+) -> ClosedHistory:
+    """Check the history, label its closed deals, audit it and keep the usable signal columns."""
     outcome = outcome or mapping.outcome
     if not outcome:
         raise UnusableHistory("no outcome column given: pass --outcome or set it in the mapping")
@@ -230,8 +229,117 @@ def build_model(
         raise UnusableHistory(
             "no usable signal columns remain after the audit (all ids, dates, text or leakage)"
         )
-    X = features_closed[list(signal_types)].reset_index(drop=True)
-    closed_raw = closed.reset_index(drop=True)
+    return ClosedHistory(
+        outcome=outcome,
+        won_values=won_values,
+        id_column=id_column,
+        date_column=date_column,
+        mapping=mapping,
+        closed_raw=closed.reset_index(drop=True),
+        X=features_closed[list(signal_types)].reset_index(drop=True),
+        y=y_closed,
+        signal_types=signal_types,
+        audit=audit,
+    )
+
+
+def fit_models(
+    X_train: pd.DataFrame,
+    y_train: np.ndarray,
+    *,
+    model: str,
+    seed: int,
+    dimensions: dict[str, str],
+    rules: list[Guardrail],
+) -> FittedModels:
+    """Fit the binning and the scorecard, pick the model kind ("auto" and "hybrid" compare candidates on a
+    fold of the training part) and fit it."""
+    binning = WoeBinning().fit(X_train, y_train)
+    scorecard = Scorecard(binning=binning, dimension_overrides=dimensions).fit(X_train, y_train)
+    candidates: list[dict[str, Any]] = []
+    chosen = model
+    if model in ("auto", "hybrid"):
+        chosen, candidates = _select_model(X_train, y_train, seed=seed, dimensions=dimensions)
+        if model == "hybrid" and chosen == "points":
+            chosen = max(
+                (r for r in candidates if r["model"] != "points"), key=lambda r: r["validation_auc"]
+            )["model"]
+    learner: Learner | HybridLearner | None = None
+    if chosen == "points":
+        fitted: Scorecard | Learner | HybridLearner = scorecard
+    else:
+        if model == "hybrid" or rules:
+            learner = HybridLearner(Learner(chosen, seed=seed), rules or None).fit(X_train, y_train)
+        else:
+            learner = Learner(chosen, seed=seed).fit(X_train, y_train)
+        fitted = learner
+    return FittedModels(
+        binning=binning,
+        scorecard=scorecard,
+        model=fitted,
+        learner=learner,
+        chosen=chosen,
+        candidates=candidates,
+    )
+
+
+def build_model(
+    history: pd.DataFrame,
+    *,
+    outcome: str | None = None,
+    won: Any = None,
+    id_column: str | None = None,
+    date_column: str | None = None,
+    mapping: FieldMapping | dict[str, Any] | None = None,
+    model: str = "auto",
+    split: str = "random",
+    holdout: float = 0.3,
+    seed: int = 42,
+    targets: Targets | None = None,
+    keep_leaky: tuple[str, ...] | list[str] = (),
+    score_frame: pd.DataFrame | None = None,
+    dimensions: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    guardrails: Any = None,
+    hot_capacity: int | None = None,
+    shares: TierShares | None = None,
+    n_boot: int = 1000,
+    version: str | int = "1",
+    model_name: str = "Lead score",
+) -> BuildResult:
+    """Audit, analyse, fit, calibrate tiers, validate on a holdout, explain and document a lead scoring model.
+
+    history: one row per lead (closed ones teach the model; open ones are counted, not learned from).
+    outcome: the column saying won or lost (or the mapping's outcome column); won: the value(s) meaning won
+    (default: the mapping's, else inferred from a two-valued column). id_column / date_column: identity and
+    close date (a date enables split="time"). mapping: a FieldMapping or its JSON dict (docs/mapping.md):
+    missing-value tokens, post_outcome and ignore columns. model: "auto" (best on a validation fold carved
+    from the training part), "points", a learner name, or "hybrid" (a learner plus guardrails).
+    holdout: share of closed deals kept out of fitting (stratified at random, or the latest by date).
+    keep_leaky: columns to keep although screened (or marked) as leakage. score_frame: current leads to score
+    for the report and `scored`. dimensions / labels: per signal overrides (dimension, display name).
+    guardrails: hybrid rules (see `parse_guardrails`); given with a learner, the learner becomes a hybrid.
+    hot_capacity / shares: tier sizing. n_boot: bootstrap resamples for the AUC interval.
+
+    Raises UnusableHistory (no outcome column, one class, too few rows) and InsufficientHistory (fewer than
+    50 closed deals), both ValueError with a one-line reason.
+    """
+    started = time.perf_counter()
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    if isinstance(mapping, dict):
+        mapping = FieldMapping.from_dict(mapping)
+    mapping = mapping or FieldMapping()
+    closed = closed_history(
+        history,
+        outcome=outcome,
+        won=won,
+        id_column=id_column,
+        date_column=date_column,
+        mapping=mapping,
+        keep_leaky=keep_leaky,
+    )
+    X, y_closed, closed_raw = closed.X, closed.y, closed.closed_raw
 
     train_index, test_index = holdout_split(
         X,
@@ -239,7 +347,7 @@ def build_model(
         method=split,
         holdout=holdout,
         seed=seed,
-        date=closed_raw[date_column].to_numpy() if split == "time" and date_column else None,
+        date=closed_raw[closed.date_column].to_numpy() if split == "time" and closed.date_column else None,
     )
     X_train, X_test = X.loc[train_index], X.loc[test_index]
     y_train, y_test = y_closed[np.asarray(train_index)], y_closed[np.asarray(test_index)]
@@ -249,88 +357,57 @@ def build_model(
         )
 
     overrides = dict(dimensions or {})
-    dimension_map = {c: dimension_of(c, overrides) for c in signal_types}
     analysis = win_loss_analysis(X_train, y_train)
-    binning = WoeBinning().fit(X_train, y_train)
-    scorecard = fit_scorecard(X_train, y_train, binning=binning, dimension_overrides=overrides)
-
-    rules = parse_guardrails(guardrails)
-    candidates: list[dict[str, Any]] = []
-    chosen = model
-    if model in ("auto", "hybrid"):
-        chosen, candidates = _select_model(X_train, y_train, seed=seed, dimensions=overrides)
-        if model == "hybrid" and chosen == "points":
-            chosen = max(
-                (r for r in candidates if r["model"] != "points"), key=lambda r: r["validation_auc"]
-            )["model"]
-    learner: Learner | HybridLearner | None = None
-    if chosen == "points":
-        fitted: Scorecard | Learner | HybridLearner = scorecard
-    else:
-        learner = Learner(chosen, seed=seed).fit(X_train, y_train)
-        if model == "hybrid" or rules:
-            learner = HybridLearner(learner, rules or derive_guardrails(X_train, y_train))
-        fitted = learner
-    kind = "hybrid" if isinstance(fitted, HybridLearner) else chosen
-    scorer = Scorer.build(
-        kind=kind,
-        model=fitted,
-        X_train=X_train,
-        y_train=y_train,
-        types=signal_types,
+    fitted = fit_models(
+        X_train, y_train, model=model, seed=seed, dimensions=overrides, rules=parse_guardrails(guardrails)
+    )
+    scorer = Scorer(
+        fitted.model,
+        types=closed.signal_types,
         missing_values=mapping.missing_values,
-        binning=binning,
-        dimensions=dimension_map,
+        binning=fitted.binning,
+        dimensions={c: dimension_of(c, overrides) for c in closed.signal_types},
         labels=labels,
         seed=seed,
-    )
+    ).fit(X_train, y_train)
     fit_seconds = time.perf_counter() - started
 
     holdout_raw = closed_raw.loc[test_index]
     batch = scorer.score(holdout_raw)
-    points_scores = scorecard.score(X_test)
     cutoffs = tier_cutoffs(batch.score, y_test, hot_capacity=hot_capacity, shares=shares or TierShares())
     scorer.cutoffs = cutoffs
     validation = validate(
         y_test, batch.probability, batch.score, cutoffs, targets=targets, seed=seed, n_boot=n_boot
     )
     explanations = [[f.to_dict() for f in batch.top_factors(i)] for i in range(len(batch))]
-    id_for_errors = id_column if id_column in holdout_raw.columns else None
+    id_for_errors = closed.id_column if closed.id_column in holdout_raw.columns else None
     errors = error_cases(holdout_raw, y_test, batch.score, explanations=explanations, id_column=id_for_errors)
+    scored = _score_current(scorer, score_frame, closed.id_column)
 
-    scored = None
-    if score_frame is not None and len(score_frame):
-        scored_batch = scorer.score(score_frame)
-        scored = scored_batch.to_frame()
-        if id_column and id_column in score_frame.columns:
-            scored.insert(0, "id", score_frame[id_column].to_numpy())
-        else:
-            scored.insert(0, "id", score_frame.index.to_numpy())
-
+    audit = closed.audit
     facts = BuildFacts(
-        model=kind,
-        learner=chosen,
+        model=fitted.kind,
+        learner=fitted.chosen,
         leakage_flagged=audit.leakage_flagged,
         leakage_screened=[f.column for f in audit.leakage if "data" in f.source],
         n_train=len(y_train),
         n_test=len(y_test),
         n_closed=int(y_closed.size),
-        points_auc=_auc(y_test, points_scores),
-        candidates=candidates,
-        signals=list(signal_types),
+        points_auc=_auc(y_test, fitted.scorecard.score(X_test)),
+        candidates=fitted.candidates,
+        signals=list(closed.signal_types),
         confidence=audit.confidence,
         split=split,
         holdout=holdout,
         seed=seed,
         fit_seconds=round(fit_seconds, 2),
     )
-    metrics = dataclasses.replace(validation, build=facts).to_dict()
     document = ModelDocument(
         version=str(version),
         created=dt.date.today(),
         model_name=model_name,
-        model_kind=kind,
-        outcome=f"{outcome} in {', '.join(won_values) or 'the won value'}",
+        model_kind=fitted.kind,
+        outcome=f"{closed.outcome} in {', '.join(closed.won_values) or 'the won value'}",
         n_rows=int(y_closed.size),
         n_won=int(y_closed.sum()),
         n_lost=int(y_closed.size - y_closed.sum()),
@@ -338,41 +415,61 @@ def build_model(
         confidence=f"{audit.confidence}: {y_closed.size:,} closed deals",
         audit=audit.to_dict(),
         analysis=analysis.to_dict(),
-        points=scorecard.to_dict(),
+        points=fitted.scorecard.to_dict(),
         learner={
-            **(learner.to_dict() if learner is not None else {"kind": "points"}),
-            "candidates": candidates,
+            **(fitted.learner.to_dict() if fitted.learner is not None else {"kind": "points"}),
+            "candidates": fitted.candidates,
         },
         validation=validation,
         cutoffs=cutoffs.to_dict(),
-        field_mapping={**mapping.to_dict(), "outcome": {"column": outcome, "won": list(won_values)}},
+        field_mapping={
+            **mapping.to_dict(),
+            "outcome": {"column": closed.outcome, "won": list(closed.won_values)},
+        },
         scored=scored,
         error_cases=errors,
         score_distribution=score_distribution(batch.score, y_test),
     )
-    report = render_report(document)
     return BuildResult(
         scorer=scorer,
-        metrics=metrics,
+        metrics=dataclasses.replace(validation, build=facts).to_dict(),
         audit=audit,
         analysis=analysis,
-        scorecard=scorecard,
-        learner=learner,
+        scorecard=fitted.scorecard,
+        learner=fitted.learner,
         validation=validation,
         cutoffs=cutoffs,
-        report=report,
+        report=render_report(document),
         mapping=mapping,
-        candidates=candidates,
+        candidates=fitted.candidates,
         scored=scored,
         error_cases=errors,
     )
+
+
+def _score_current(
+    scorer: Scorer, score_frame: pd.DataFrame | None, id_column: str | None
+) -> pd.DataFrame | None:
+    """Current leads scored for the report, one row each with its id first (the frame's index without one)."""
+    if score_frame is None or not len(score_frame):
+        return None
+    scored = scorer.score(score_frame).to_frame()
+    if id_column and id_column in score_frame.columns:
+        scored.insert(0, "id", score_frame[id_column].to_numpy())
+    else:
+        scored.insert(0, "id", score_frame.index.to_numpy())
+    return scored
 
 
 __all__ = [
     "MODELS",
     "BuildResult",
+    "ClosedHistory",
+    "FittedModels",
     "InsufficientHistory",
     "UnusableHistory",
     "build_model",
+    "closed_history",
+    "fit_models",
     "parse_guardrails",
 ]

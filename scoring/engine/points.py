@@ -124,34 +124,22 @@ class SignalBins:
         """Index of the bin that holds missing values (always the last)."""
         return len(self.labels) - 1
 
-    def bin_index(self, values: pd.Series) -> np.ndarray:
+    def bin_index(self, values: pd.Series | np.ndarray) -> np.ndarray:
         """Bin index of each value (shape (n,)); missing and unseen levels go to the missing bin."""
+        values = np.asarray(values)
         if self.kind == "numeric":
-            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            numbers = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
             index = np.searchsorted(self.splits, numbers, side="right")
             return np.where(np.isnan(numbers), self.missing_bin, index)
-        index = values.map(self.categories)
         # A level never seen in training has no evidence behind it: treat it like a missing answer,
         # except that a grouped "other" bin exists for rare levels, which is where unseen ones belong.
         other = self.categories.get("\x00other", self.missing_bin)
-        return np.where(values.isna(), self.missing_bin, index.fillna(other)).astype(int)
-
-    def bin_index_array(self, values: np.ndarray) -> np.ndarray:
-        """`bin_index` for a plain array of coerced values (floats, or object strings with NaN): the same
-        bins without a pandas Series, for the handful of rows a single-lead call scores."""
-        if self.kind == "numeric":
-            numbers = np.asarray(values, dtype=float)
-            index = np.searchsorted(self.splits, numbers, side="right")
-            return np.where(np.isnan(numbers), self.missing_bin, index).astype(int)
-        missing, categories = self.missing_bin, self.categories
-        other = categories.get("\x00other", missing)
-        return np.array(
-            [missing if _is_missing(value) else categories.get(value, other) for value in values], dtype=int
-        )
-
-
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+        index = np.full(len(values), other)
+        if self.categories:
+            position = pd.Index(list(self.categories), dtype=object).get_indexer(values.astype(object))
+            bins = np.fromiter(self.categories.values(), dtype=int, count=len(self.categories))
+            index = np.where(position >= 0, bins[np.maximum(position, 0)], other)
+        return np.where(pd.isna(values), self.missing_bin, index).astype(int)
 
 
 def _fmt(value: float) -> str:
@@ -242,56 +230,119 @@ class WoeBinning(BaseEstimator, TransformerMixin):
             [signal.woe[signal.bin_index(X[signal.column])] for signal in self.bins_]
         ).astype(float)
 
-    def transform_arrays(self, columns: dict[str, np.ndarray]) -> np.ndarray:
-        """`transform` for coerced columns given as plain arrays (column -> (n,)); same figures."""
-        return np.column_stack(
-            [signal.woe[signal.bin_index_array(columns[signal.column])] for signal in self.bins_]
-        ).astype(float)
-
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """One WoE feature per input column, under the same name."""
         return np.asarray(self.columns_, dtype=object)
 
 
-@dataclass
-class Scorecard:
-    """A fitted points model: points per signal bin, dimensions, caps, scaled to 0-100.
+class Scorecard(BaseEstimator):
+    """The points model (a scikit-learn estimator with `predict_proba`; its `score` is the 0-100 score): points per signal bin, dimensions, caps, scaled to 0-100.
 
     score = base + sum over dimensions of min(positive points in the dimension, its cap) + negative points,
-    all multiplied by `scale` so the attainable range is exactly 0-100. Contributions therefore sum to
+    all multiplied by a scale so the attainable range is exactly 0-100. Contributions therefore sum to
     the score (capped dimensions scale their signals' points down in proportion).
+
+    Points are traced to measured effect: each bin's weight of evidence times its signal's logistic
+    regression weight (fitted jointly, so correlated signals are not counted twice), and signals whose
+    WoE correlates above `max_correlation` with a stronger signal are dropped outright. Signals with
+    information value below `min_iv` do not predict and get no points; a signal whose joint weight
+    turns negative (it only echoes others) is dropped and the fit repeated. No dimension may hold more
+    than `cap_share` of the 0-100 range. binning: a fitted WoeBinning to reuse (fitted afresh when None).
     """
 
-    binning: WoeBinning
-    signals: list[str]
-    points: dict[str, np.ndarray]  # per signal, one point value per bin (already on the 0-100 scale)
-    dimensions: dict[str, str]
-    caps: dict[str, float]
-    base: float
-    calibration: LogisticRegression
-    dropped: dict[str, str] = field(default_factory=dict)  # signal -> why it carries no points
+    def __init__(
+        self,
+        *,
+        binning: WoeBinning | None = None,
+        dimension_overrides: dict[str, str] | None = None,
+        min_iv: float = 0.02,
+        max_correlation: float = 0.8,
+        cap_share: float = 0.5,
+    ):
+        self.binning = binning
+        self.dimension_overrides = dimension_overrides
+        self.min_iv = min_iv
+        self.max_correlation = max_correlation
+        self.cap_share = cap_share
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> Scorecard:
+        """Fit the points on features `X` (n, p; coerced) and labels `y` (n,) of 0/1."""
+        y = np.asarray(y, dtype=int)
+        binning = self.binning if getattr(self.binning, "bins_", None) is not None else WoeBinning().fit(X, y)
+        woe = pd.DataFrame(binning.transform(X), columns=binning.columns_, index=X.index)
+        iv = {s.column: s.iv for s in binning.bins_}
+        dropped: dict[str, str] = {}
+        candidates = []
+        for column in sorted(iv, key=iv.get, reverse=True):
+            if iv[column] < self.min_iv:
+                dropped[column] = f"information value {iv[column]:.3f} < {self.min_iv}: does not predict"
+                continue
+            twin = next(
+                (c for c in candidates if abs(np.corrcoef(woe[c], woe[column])[0, 1]) > self.max_correlation),
+                None,
+            )
+            if twin is not None:
+                dropped[column] = (
+                    f"moves with {twin} (WoE correlation > {self.max_correlation}); counted once"
+                )
+                continue
+            candidates.append(column)
+        if not candidates:
+            raise ValueError(
+                "no signal carries information about the outcome; a points model cannot be built"
+            )
+        while True:
+            model = LogisticRegression(C=1.0, max_iter=2000).fit(woe[candidates], y)
+            negative = [c for c, w in zip(candidates, model.coef_[0], strict=True) if w <= 0]
+            if not negative or len(negative) == len(candidates):
+                break
+            for column in negative:
+                dropped[column] = "adds nothing once stronger signals are counted (joint weight <= 0)"
+            candidates = [c for c in candidates if c not in negative]
+        position = {column: i for i, column in enumerate(binning.columns_)}
+        raw_points = {
+            column: weight * binning.bins_[position[column]].woe
+            for column, weight in zip(candidates, model.coef_[0], strict=True)
+        }
+        dimensions = {c: dimension_of(c, self.dimension_overrides) for c in candidates}
+        negative_floor = sum(min(0.0, float(p.min())) for p in raw_points.values())
+        positive_max: dict[str, float] = {}
+        for column, pts in raw_points.items():
+            positive_max[dimensions[column]] = positive_max.get(dimensions[column], 0.0) + max(
+                0.0, float(pts.max())
+            )
+        # Caps bind only on a dimension that would otherwise hold more than its share of the final range;
+        # capping shrinks that range, so iterate to the fixed point. A lone positive dimension dominates nothing.
+        caps = dict(positive_max)
+        if sum(1 for v in positive_max.values() if v > 0) > 1:
+            for _ in range(100):
+                total_range = -negative_floor + sum(caps.values())
+                updated = {d: min(v, self.cap_share * total_range) for d, v in positive_max.items()}
+                if all(abs(updated[d] - caps[d]) < 1e-9 for d in caps):
+                    break
+                caps = updated
+        scale = 100.0 / (-negative_floor + sum(caps.values()))
+        self.binning_ = binning
+        self.signals_ = candidates
+        self.points_ = {c: p * scale for c, p in raw_points.items()}
+        self.dimensions_ = dimensions
+        self.caps_ = {d: v * scale for d, v in caps.items()}
+        self.base_ = -negative_floor * scale
+        self.dropped_ = dropped
+        self.classes_ = np.array([0, 1])
+        self.calibration_ = LogisticRegression(C=1e6, max_iter=1000).fit(self.score(X).reshape(-1, 1), y)
+        return self
 
     def contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Per-row points of each signal after caps (n, k) and the bin indices (n, k)."""
-        position = {column: i for i, column in enumerate(self.binning.columns_)}
+        position = {column: i for i, column in enumerate(self.binning_.columns_)}
         bins = np.column_stack(
-            [self.binning.bins_[position[s]].bin_index(X[s]) for s in self.signals]
+            [self.binning_.bins_[position[s]].bin_index(X[s]) for s in self.signals_]
         ).astype(int)
-        return self._points_of_bins(bins), bins
-
-    def contributions_arrays(self, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """`contributions` for coerced columns given as plain arrays (column -> (n,)); same figures."""
-        position = {column: i for i, column in enumerate(self.binning.columns_)}
-        bins = np.column_stack(
-            [self.binning.bins_[position[s]].bin_index_array(columns[s]) for s in self.signals]
-        ).astype(int)
-        return self._points_of_bins(bins), bins
-
-    def _points_of_bins(self, bins: np.ndarray) -> np.ndarray:
-        raw = np.column_stack([self.points[s][bins[:, j]] for j, s in enumerate(self.signals)])
+        raw = np.column_stack([self.points_[s][bins[:, j]] for j, s in enumerate(self.signals_)])
         scaled = raw.copy()
-        for dimension, cap in self.caps.items():
-            members = [j for j, s in enumerate(self.signals) if self.dimensions[s] == dimension]
+        for dimension, cap in self.caps_.items():
+            members = [j for j, s in enumerate(self.signals_) if self.dimensions_[s] == dimension]
             if not members:
                 continue
             positive = np.clip(raw[:, members], 0, None)
@@ -300,125 +351,47 @@ class Scorecard:
             scaled[:, members] = np.where(
                 raw[:, members] > 0, raw[:, members] * factor[:, None], raw[:, members]
             )
-        return scaled
+        return scaled, bins
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Scores 0-100, shape (n,)."""
         contributions, _ = self.contributions(X)
-        return np.clip(self.base + contributions.sum(axis=1), 0.0, 100.0)
+        return np.clip(self.base_ + contributions.sum(axis=1), 0.0, 100.0)
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         """Calibrated win probability for scores (n,): a logistic fit of the outcome on the score."""
-        return self.calibration.predict_proba(np.asarray(scores, dtype=float).reshape(-1, 1))[:, 1]
+        return self.calibration_.predict_proba(np.asarray(scores, dtype=float).reshape(-1, 1))[:, 1]
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated probabilities of a loss and a win per row, shape (n, 2)."""
+        win = self.probability(self.score(X))
+        return np.column_stack([1.0 - win, win])
 
     def to_dict(self) -> dict[str, Any]:
         """The scorecard as plain data: each signal's bins with points, win rate, WoE and size."""
-        position = {column: i for i, column in enumerate(self.binning.columns_)}
+        position = {column: i for i, column in enumerate(self.binning_.columns_)}
         rows = []
-        for signal in self.signals:
-            bins = self.binning.bins_[position[signal]]
+        for signal in self.signals_:
+            bins = self.binning_.bins_[position[signal]]
             for i, label in enumerate(bins.labels):
                 n = float(bins.n[i])
                 rows.append(
                     {
                         "signal": signal,
-                        "dimension": self.dimensions[signal],
+                        "dimension": self.dimensions_[signal],
                         "bin": label,
-                        "points": round(float(self.points[signal][i]), 1),
+                        "points": round(float(self.points_[signal][i]), 1),
                         "n": int(n),
                         "win_rate": round(float(bins.won[i] / n), 4) if n else None,
                         "woe": round(float(bins.woe[i]), 4),
                     }
                 )
         return {
-            "base": round(self.base, 2),
-            "caps": {k: round(v, 1) for k, v in self.caps.items()},
+            "base": round(self.base_, 2),
+            "caps": {k: round(v, 1) for k, v in self.caps_.items()},
             "signals": rows,
-            "dropped": dict(self.dropped),
+            "dropped": dict(self.dropped_),
             "information_value": {
-                s.column: round(s.iv, 4) for s in self.binning.bins_ if s.column in self.points
+                s.column: round(s.iv, 4) for s in self.binning_.bins_ if s.column in self.points_
             },
         }
-
-
-def fit_scorecard(
-    X: pd.DataFrame,
-    y: np.ndarray,
-    *,
-    binning: WoeBinning | None = None,
-    dimension_overrides: dict[str, str] | None = None,
-    min_iv: float = 0.02,
-    max_correlation: float = 0.8,
-    cap_share: float = 0.5,
-) -> Scorecard:
-    """Fit a points model on features `X` (n, p; coerced) and labels `y` (n,) of 0/1.
-
-    Points are traced to measured effect: each bin's weight of evidence times its signal's logistic
-    regression weight (fitted jointly, so correlated signals are not counted twice), and signals whose
-    WoE correlates above `max_correlation` with a stronger signal are dropped outright. Signals with
-    information value below `min_iv` do not predict and get no points; a signal whose joint weight
-    turns negative (it only echoes others) is dropped and the fit repeated. No dimension may hold more
-    than `cap_share` of the 0-100 range.
-    """
-    y = np.asarray(y, dtype=int)
-    binning = binning if binning is not None else WoeBinning().fit(X, y)
-    woe = pd.DataFrame(binning.transform(X), columns=binning.columns_, index=X.index)
-    iv = {s.column: s.iv for s in binning.bins_}
-    dropped: dict[str, str] = {}
-    candidates = []
-    for column in sorted(iv, key=iv.get, reverse=True):
-        if iv[column] < min_iv:
-            dropped[column] = f"information value {iv[column]:.3f} < {min_iv}: does not predict"
-            continue
-        twin = next(
-            (c for c in candidates if abs(np.corrcoef(woe[c], woe[column])[0, 1]) > max_correlation), None
-        )
-        if twin is not None:
-            dropped[column] = f"moves with {twin} (WoE correlation > {max_correlation}); counted once"
-            continue
-        candidates.append(column)
-    if not candidates:
-        raise ValueError("no signal carries information about the outcome; a points model cannot be built")
-    while True:
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(woe[candidates], y)
-        negative = [c for c, w in zip(candidates, model.coef_[0], strict=True) if w <= 0]
-        if not negative or len(negative) == len(candidates):
-            break
-        for column in negative:
-            dropped[column] = "adds nothing once stronger signals are counted (joint weight <= 0)"
-        candidates = [c for c in candidates if c not in negative]
-    position = {column: i for i, column in enumerate(binning.columns_)}
-    raw_points = {
-        column: weight * binning.bins_[position[column]].woe
-        for column, weight in zip(candidates, model.coef_[0], strict=True)
-    }
-    dimensions = {c: dimension_of(c, dimension_overrides) for c in candidates}
-    negative_floor = sum(min(0.0, float(p.min())) for p in raw_points.values())
-    positive_max: dict[str, float] = {}
-    for column, pts in raw_points.items():
-        positive_max[dimensions[column]] = positive_max.get(dimensions[column], 0.0) + max(
-            0.0, float(pts.max())
-        )
-    # Caps bind only on a dimension that would otherwise hold more than its share of the final range; capping
-    # shrinks that range, so iterate to the fixed point. A lone positive dimension dominates nothing.
-    caps = dict(positive_max)
-    if sum(1 for v in positive_max.values() if v > 0) > 1:
-        for _ in range(100):
-            total_range = -negative_floor + sum(caps.values())
-            updated = {d: min(v, cap_share * total_range) for d, v in positive_max.items()}
-            if all(abs(updated[d] - caps[d]) < 1e-9 for d in caps):
-                break
-            caps = updated
-    scale = 100.0 / (-negative_floor + sum(caps.values()))
-    card = Scorecard(
-        binning=binning,
-        signals=candidates,
-        points={c: p * scale for c, p in raw_points.items()},
-        dimensions=dimensions,
-        caps={d: v * scale for d, v in caps.items()},
-        base=-negative_floor * scale,
-        calibration=LogisticRegression(C=1e6, max_iter=1000),
-        dropped=dropped,
-    )
-    card.calibration.fit(card.score(X).reshape(-1, 1), y)
-    return card

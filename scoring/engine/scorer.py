@@ -13,18 +13,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from . import explain
 from .contracts import Decision, Factor, MissingSignal
-from .dataset import CATEGORICAL, apply_missing_values, coerce_columns, coerce_features
+from .dataset import CATEGORICAL, apply_missing_values, coerce_features
 from .learners import HybridLearner, Learner
 from .points import DIMENSIONS, Scorecard, WoeBinning
 
 INSUFFICIENT = "insufficient evidence"
 CHUNK_ROWS = 50_000
-# Up to this many rows `Scorer.score` runs on plain arrays through the fitted estimators (same figures): pandas
-# costs a fixed ~100 us per column and call, which is nothing for a batch and everything for one lead.
-SMALL_ROWS = 64
 
 
 @dataclass
@@ -35,7 +33,7 @@ class ScoreBatch:
     per dimension in DIMENSIONS order, `subtotals` the same as a frame (they and `base_score` add up to the
     score); confidence (n,) 0-1; support (n,) similar closed deals; abstain (n,) True when too little similar
     history stands behind the lead. contributions (n, p) score points per signal; `top_factors(i)` and
-    `missing_signals(i)` give words. features: the coerced signals, a frame or (few rows) column -> array.
+    `missing_signals(i)` give words. features: the coerced signals.
     """
 
     index: pd.Index
@@ -50,7 +48,7 @@ class ScoreBatch:
     contributions: np.ndarray | None
     up: np.ndarray | None
     down: np.ndarray | None
-    features: pd.DataFrame | dict[str, np.ndarray]
+    features: pd.DataFrame
     signals: list[str]
     labels: dict[str, str]
     kinds: dict[str, str]
@@ -70,18 +68,9 @@ class ScoreBatch:
     def _row_values(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
         # Row access through pandas costs ~100 us a call; words for a whole batch need plain arrays.
         if getattr(self, "_values", None) is None:
-            if isinstance(self.features, pd.DataFrame):
-                self._values = self.features.to_numpy(dtype=object)
-                self._missing = self.features.isna().to_numpy()
-                self._position = {c: j for j, c in enumerate(self.features.columns)}
-            else:
-                names = list(self.features)
-                self._values = np.empty((len(self), len(names)), dtype=object)
-                self._missing = np.empty((len(self), len(names)), dtype=bool)
-                for j, column in enumerate(names):
-                    self._values[:, j] = self.features[column]
-                    self._missing[:, j] = pd.isna(self.features[column])
-                self._position = {c: j for j, c in enumerate(names)}
+            self._values = self.features.to_numpy(dtype=object)
+            self._missing = self.features.isna().to_numpy()
+            self._position = {c: j for j, c in enumerate(self.features.columns)}
         return self._values, self._missing, self._position
 
     def top_factors(self, i: int) -> list[Factor]:
@@ -184,57 +173,63 @@ def _objects(items: list) -> np.ndarray:
     return out
 
 
-@dataclass
-class Scorer:
-    """A fitted, picklable scorer. Build it with `Scorer.build(...)`; call `score(frame)`."""
+class Scorer(BaseEstimator):
+    """A fitted, picklable scorer: configure it with a fitted model, `fit` it on the training features it
+    learned from, then `score(frame)`.
 
-    kind: str
-    model: Scorecard | Learner | HybridLearner
-    types: dict[str, str]  # feature column -> numeric / categorical / boolean
-    missing_values: tuple[str, ...]
-    binning: WoeBinning
-    dimensions: dict[str, str]
-    labels: dict[str, str]
-    reference: pd.Series
-    base_score: float = 50.0
-    missing_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
-    support_columns: list[int] = field(default_factory=list)
-    support_sizes: list[int] = field(default_factory=list)
-    support_codes: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
-    support_counts: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
-    min_support: int = 10
-    n_closed: int = 0
-    cutoffs: Any = None  # thresholds.Cutoffs
-    top_n: int = 3
+    model: a fitted Scorecard, Learner or HybridLearner. types: feature column -> numeric / categorical /
+    boolean. missing_values: tokens read as missing. binning: the fitted WoeBinning whose bins define the
+    confidence cells. dimensions / labels: per signal dimension and display name. min_support: similar
+    closed deals below which the engine abstains. sample_rows / seed: the training sample that measures how
+    far a missing signal can move a score. cutoffs: thresholds.Cutoffs giving tiers (None: no tiers).
+    """
+
+    def __init__(
+        self,
+        model: Scorecard | Learner | HybridLearner | None = None,
+        *,
+        types: dict[str, str] | None = None,
+        missing_values: tuple[str, ...] = ("",),
+        binning: WoeBinning | None = None,
+        dimensions: dict[str, str] | None = None,
+        labels: dict[str, str] | None = None,
+        min_support: int = 10,
+        sample_rows: int = 600,
+        seed: int = 42,
+        top_n: int = 3,
+        cutoffs: Any = None,
+    ):
+        self.model = model
+        self.types = types
+        self.missing_values = missing_values
+        self.binning = binning
+        self.dimensions = dimensions
+        self.labels = labels
+        self.min_support = min_support
+        self.sample_rows = sample_rows
+        self.seed = seed
+        self.top_n = top_n
+        self.cutoffs = cutoffs
+
+    @property
+    def kind(self) -> str:
+        """ "points", a learner name or "hybrid"."""
+        if isinstance(self.model, Scorecard):
+            return "points"
+        return self.model.kind
 
     @property
     def signals(self) -> list[str]:
         """The feature columns the model reads."""
         return list(self.types)
 
-    @classmethod
-    def build(
-        cls,
-        *,
-        kind: str,
-        model: Scorecard | Learner | HybridLearner,
-        X_train: pd.DataFrame,
-        y_train: np.ndarray,
-        types: dict[str, str],
-        missing_values: tuple[str, ...],
-        binning: WoeBinning,
-        dimensions: dict[str, str],
-        labels: dict[str, str] | None = None,
-        min_support: int = 10,
-        sample_rows: int = 600,
-        seed: int = 42,
-    ) -> Scorer:
-        """Assemble a scorer from a fitted model and the training features it learned from.
-
-        X_train (n, p) coerced features and y_train (n,) give the typical lead (explanations start
-        there), how far a missing signal can move a score, and the similar-history counts behind confidence.
-        """
-        reference = pd.Series(
+    def fit(self, X_train: pd.DataFrame, y_train: np.ndarray) -> Scorer:
+        """Learn, from the coerced training features X_train (n, p) and outcomes y_train (n,), the typical
+        lead (explanations start there), how far a missing signal can move a score, and the similar-history
+        counts behind confidence. The model itself is already fitted."""
+        types = self.types
+        self.labels_ = {c: (self.labels or {}).get(c, c) for c in types}
+        self.reference_ = pd.Series(
             {
                 c: (X_train[c].mode(dropna=True).iloc[0] if X_train[c].notna().any() else np.nan)
                 if types[c] == CATEGORICAL
@@ -243,58 +238,48 @@ class Scorer:
             },
             dtype=object,
         )
-        scorer = cls(
-            kind=kind,
-            model=model,
-            types=dict(types),
-            missing_values=tuple(missing_values),
-            binning=binning,
-            dimensions=dict(dimensions),
-            labels={c: (labels or {}).get(c, c) for c in types},
-            reference=reference,
-            min_support=min_support,
-            n_closed=len(y_train),
-        )
-        scorer.base_score = scorer._base_score()
+        self.n_closed_ = len(y_train)
+        self.base_score_ = self._base_score()
         # Confidence cells: the three signals that carry the most information, binned as in the scorecard.
-        order = np.argsort([-b.iv for b in binning.bins_])[:3]
-        scorer.support_columns = [int(i) for i in order]
-        scorer.support_sizes = [len(binning.bins_[i].labels) for i in order]
-        codes = explain.support_codes(binning.bin_indices(X_train)[:, order], scorer.support_sizes)
-        known, counts = np.unique(codes, return_counts=True)
-        scorer.support_codes, scorer.support_counts = known, counts
-        sample = X_train.sample(min(sample_rows, len(X_train)), random_state=seed)
-        contributions, _, _ = scorer._contributions(sample)
-        for j, column in enumerate(scorer.signals):
+        bins = self.binning.bins_
+        order = np.argsort([-b.iv for b in bins])[:3]
+        self.support_columns_ = [int(i) for i in order]
+        self.support_sizes_ = [len(bins[i].labels) for i in order]
+        codes = explain.support_codes(self.binning.bin_indices(X_train)[:, order], self.support_sizes_)
+        self.support_codes_, self.support_counts_ = np.unique(codes, return_counts=True)
+        sample = X_train.sample(min(self.sample_rows, len(X_train)), random_state=self.seed)
+        contributions, _, _ = self._contributions(sample)
+        self.missing_ranges_ = {}
+        for j, column in enumerate(self.signals):
             present = sample[column].notna().to_numpy()
             if present.sum() == 0:
                 continue
             when_missing = contributions[~present, j].mean() if (~present).any() else 0.0
             low, high = np.percentile(contributions[present, j], [5, 95])
-            scorer.missing_ranges[column] = (
+            self.missing_ranges_[column] = (
                 float(min(0.0, low - when_missing)),
                 float(max(0.0, high - when_missing)),
             )
-        return scorer
+        return self
 
     # -- internals ---------------------------------------------------------------------------------------
 
     def _learner(self) -> Learner | None:
         if isinstance(self.model, HybridLearner):
-            return self.model.learner
+            return self.model.learner_
         return self.model if isinstance(self.model, Learner) else None
 
     def _base_score(self) -> float:
         if isinstance(self.model, Scorecard):
-            return float(self.model.base)
+            return float(self.model.base_)
         learner = self._learner()
         if learner.kind == "logistic_regression":
             _, base_logit, (a, b) = learner.linear_terms(self._reference_frame())
             return float(100.0 / (1.0 + np.exp(a * base_logit + b)))
-        return float(100.0 * learner.predict_proba(self._reference_frame())[0])
+        return float(100.0 * learner.predict_proba(self._reference_frame())[0, 1])
 
     def _reference_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame([self.reference.to_dict()])
+        frame = pd.DataFrame([self.reference_.to_dict()])
         for column, kind in self.types.items():
             frame[column] = frame[column].astype(object if kind == CATEGORICAL else float)
         return frame
@@ -306,71 +291,20 @@ class Scorer:
             partial, _ = card.contributions(X)
             contributions = np.zeros((len(X), len(self.signals)))
             position = {c: j for j, c in enumerate(self.signals)}
-            for k, signal in enumerate(card.signals):
+            for k, signal in enumerate(card.signals_):
                 contributions[:, position[signal]] = partial[:, k]
-            scores = card.base + contributions.sum(axis=1)
+            scores = card.base_ + contributions.sum(axis=1)
             return contributions, scores, card.probability(scores)
         learner = self._learner()
         if learner.kind == "logistic_regression":
             terms, base_logit, calibration = learner.linear_terms(X)
             contributions, scores, _ = explain.linear_contributions(terms, base_logit, calibration)
             return contributions, scores, scores / 100.0
-        probability = learner.predict_proba(X)
-        contributions, scores = explain.replacement_contributions(
-            lambda frame: 100.0 * learner.predict_proba(frame),
+        return explain.replacement_contributions(
+            lambda frame: learner.predict_proba(frame)[:, 1],
             X[self.signals],
-            self.reference,
-            self.base_score,
-            scores=100.0 * probability,
-        )
-        return contributions, scores, probability
-
-    def _plan(self) -> dict[str, Any]:
-        """Per-scorer constants the scoring calls reuse (a cache: never stored with the artifact)."""
-        key = (tuple(self.dimensions.items()), tuple(self.types), id(self.reference), id(self.model))
-        plan = self.__dict__.get("_cached_plan")
-        if plan is None or plan["key"] != key:
-            plan = {
-                "key": key,
-                "members": [
-                    [j for j, c in enumerate(self.signals) if self.dimensions.get(c) == dimension]
-                    for dimension in DIMENSIONS[:-1]
-                ],
-                "others": [
-                    j for j, c in enumerate(self.signals) if self.dimensions.get(c) not in DIMENSIONS[:-1]
-                ],
-                "reference": {c: self.reference[c] for c in self.signals},
-                "position": {c: j for j, c in enumerate(self.signals)},
-                "model_signals": self._model_signals(),
-            }
-            self._cached_plan = plan
-        return plan
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_cached_plan", None)
-        return state
-
-    def _contributions_small(
-        self, X: dict[str, np.ndarray], n: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`_contributions` for a few rows given as coerced column arrays: the same figures, no frames."""
-        if isinstance(self.model, Scorecard):
-            card = self.model
-            partial, _ = card.contributions_arrays(X)
-            contributions = np.zeros((n, len(self.signals)))
-            position = self._plan()["position"]
-            for k, signal in enumerate(card.signals):
-                contributions[:, position[signal]] = partial[:, k]
-            scores = card.base + contributions.sum(axis=1)
-            return contributions, scores, card.probability(scores)
-        learner = self._learner()
-        if learner.kind == "logistic_regression":
-            terms, base_logit, calibration = learner.linear_terms_arrays(X)
-            contributions, scores, _ = explain.linear_contributions(terms, base_logit, calibration)
-            return contributions, scores, scores / 100.0
-        return explain.replacement_contributions_arrays(
-            learner.predict_proba_arrays, X, self._plan()["reference"], self.base_score, n
+            self.reference_,
+            self.base_score_,
         )
 
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -389,21 +323,15 @@ class Scorer:
 
         explain_scores=False skips the per-signal attribution (faster for trees and networks); the scorecard
         and logistic regression explain at no extra cost. previous_tiers (n,) applies the hysteresis band.
-        Up to SMALL_ROWS rows take a path on plain arrays (same figures, a few milliseconds for one lead).
         """
-        if 0 < len(frame) <= SMALL_ROWS:
-            return self._score_small(frame, explain_scores=explain_scores, previous_tiers=previous_tiers)
         X = self.prepare(frame)
+        explains_for_free = isinstance(self.model, Scorecard) or self._learner().kind == "logistic_regression"
         # Chunks bound the memory of the swapped copies that tree/network explanations predict on.
-        parts = [X.iloc[i : i + CHUNK_ROWS] for i in range(0, len(X), CHUNK_ROWS)]
         contributions, scores, probability = [], [], []
-        for part in parts:
-            if (
-                not explain_scores
-                and not isinstance(self.model, Scorecard)
-                and self._learner().kind != ("logistic_regression")
-            ):
-                p = self._learner().predict_proba(part)
+        for start in range(0, len(X), CHUNK_ROWS):
+            part = X.iloc[start : start + CHUNK_ROWS]
+            if not explain_scores and not explains_for_free:
+                p = self._learner().predict_proba(part)[:, 1]
                 contributions.append(None)
                 scores.append(100.0 * p)
                 probability.append(p)
@@ -422,79 +350,54 @@ class Scorer:
             np.column_stack(
                 [
                     self.binning.bins_[i].bin_index(X[self.binning.bins_[i].column])
-                    for i in self.support_columns
+                    for i in self.support_columns_
                 ]
             )
-            if self.support_columns
+            if self.support_columns_
             else np.zeros((len(X), 0), dtype=int)
         )
-        return self._batch(frame.index, X, len(X), score, probability, contribution, bins, previous_tiers)
-
-    def _score_small(
-        self, frame: pd.DataFrame, *, explain_scores: bool, previous_tiers: np.ndarray | None
-    ) -> ScoreBatch:
-        """`score` for a few rows on coerced column arrays: every figure and word of the frame path."""
-        n = len(frame)
-        X = coerce_columns(frame, self.types, self.missing_values)
-        if (
-            not explain_scores
-            and not isinstance(self.model, Scorecard)
-            and self._learner().kind != ("logistic_regression")
-        ):
-            probability = self._learner().predict_proba_arrays(X)
-            contribution, score = None, 100.0 * probability
-        else:
-            contribution, score, probability = self._contributions_small(X, n)
-        bins = (
-            np.column_stack(
-                [
-                    self.binning.bins_[i].bin_index_array(X[self.binning.bins_[i].column])
-                    for i in self.support_columns
-                ]
-            )
-            if self.support_columns
-            else np.zeros((n, 0), dtype=int)
-        )
-        return self._batch(frame.index, X, n, score, probability, contribution, bins, previous_tiers)
+        return self._batch(frame.index, X, score, probability, contribution, bins, previous_tiers)
 
     def _batch(
         self,
         index: pd.Index,
-        X: pd.DataFrame | dict[str, np.ndarray],
-        n: int,
+        X: pd.DataFrame,
         score: np.ndarray,
         probability: np.ndarray,
         contribution: np.ndarray | None,
         bins: np.ndarray,
         previous_tiers: np.ndarray | None,
     ) -> ScoreBatch:
-        """Guardrails, subtotals, top factors, support and tiers: shared by the frame and array paths."""
-        plan = self._plan()
+        """Guardrails, subtotals, top factors, support and tiers."""
+        n = len(X)
         guardrail_points = guardrail_reasons = None
-        if isinstance(self.model, HybridLearner) and self.model.guardrails:
+        if isinstance(self.model, HybridLearner) and self.model.guardrails_:
             capped = self.model.apply_guardrails(probability, X)
             guardrail_points = 100.0 * (capped - probability)
             guardrail_reasons = np.full(n, "", dtype=object)
-            for rule in self.model.guardrails:
+            for rule in self.model.guardrails_:
                 guardrail_reasons[rule.matches(X)] = f"Guardrail: {rule.reason or rule.column}"
             probability, score = capped, 100.0 * capped
         score = np.clip(score, 0.0, 100.0)
         subtotals = np.zeros((n, len(DIMENSIONS)))
         up = down = None
         if contribution is not None:
-            for k, members in enumerate(plan["members"]):
+            dimension = [(self.dimensions or {}).get(c) for c in self.signals]
+            for k, name in enumerate(DIMENSIONS[:-1]):
+                members = [j for j, d in enumerate(dimension) if d == name]
                 if members:
                     subtotals[:, k] = np.clip(contribution[:, members], 0, None).sum(axis=1)
             negative = len(DIMENSIONS) - 1
             subtotals[:, negative] = np.clip(contribution, None, 0).sum(axis=1)
             # A signal ops staff filed under "negative" (or an unknown dimension) still adds up somewhere.
-            if plan["others"]:
-                subtotals[:, negative] += np.clip(contribution[:, plan["others"]], 0, None).sum(axis=1)
+            others = [j for j, d in enumerate(dimension) if d not in DIMENSIONS[:-1]]
+            if others:
+                subtotals[:, negative] += np.clip(contribution[:, others], 0, None).sum(axis=1)
             if guardrail_points is not None:
                 subtotals[:, negative] += guardrail_points
             up, down = explain.top_indices(contribution, self.top_n)
         support = explain.support_counts(
-            explain.support_codes(bins, self.support_sizes), self.support_codes, self.support_counts
+            explain.support_codes(bins, self.support_sizes_), self.support_codes_, self.support_counts_
         )
         tiers = None
         if self.cutoffs is not None:
@@ -505,8 +408,8 @@ class Scorer:
             probability=probability,
             tier=tiers,
             subtotal_values=subtotals,
-            base_score=self.base_score,
-            confidence=explain.confidence_from_support(support, n_closed=self.n_closed),
+            base_score=self.base_score_,
+            confidence=explain.confidence_from_support(support, n_closed=self.n_closed_),
             support=support,
             abstain=support < self.min_support,
             contributions=contribution,
@@ -514,18 +417,13 @@ class Scorer:
             down=down,
             features=X,
             signals=self.signals,
-            labels=self.labels,
+            labels=self.labels_,
             kinds=self.types,
-            missing_ranges=self.missing_ranges,
+            missing_ranges=self.missing_ranges_,
             guardrail_points=guardrail_points,
             guardrail_reasons=guardrail_reasons,
-            model_signals=list(plan["model_signals"]),
+            model_signals=list(self.model.signals_) if isinstance(self.model, Scorecard) else self.signals,
         )
-
-    def _model_signals(self) -> list[str]:
-        if isinstance(self.model, Scorecard):
-            return list(self.model.signals)
-        return self.signals
 
     def to_dict(self) -> dict[str, Any]:
         """What the scorer holds, as plain data (no fitted objects)."""
@@ -535,14 +433,14 @@ class Scorer:
                 {
                     "signal": c,
                     "type": self.types[c],
-                    "dimension": self.dimensions.get(c),
-                    "label": self.labels[c],
+                    "dimension": (self.dimensions or {}).get(c),
+                    "label": self.labels_[c],
                 }
                 for c in self.signals
             ],
             "missing_values": list(self.missing_values),
-            "base_score": self.base_score,
+            "base_score": self.base_score_,
             "min_support": self.min_support,
-            "n_closed": self.n_closed,
+            "n_closed": self.n_closed_,
             "cutoffs": self.cutoffs.to_dict() if self.cutoffs is not None else None,
         }

@@ -3,7 +3,7 @@
 from functools import cache
 
 from scoring.engine.learners import Guardrail, HybridLearner, Learner
-from scoring.engine.points import WoeBinning, dimension_of, fit_scorecard
+from scoring.engine.points import Scorecard, WoeBinning, dimension_of
 from scoring.engine.scorer import Scorer
 
 from .engine_fixtures import prepared
@@ -15,22 +15,19 @@ def scorer_of(kind: str) -> Scorer:
     _, X, y, types = prepared()
     binning = WoeBinning().fit(X, y)
     if kind == "points":
-        model = fit_scorecard(X, y, binning=binning)
+        model = Scorecard(binning=binning).fit(X, y)
     elif kind == "hybrid":
         model = HybridLearner(
-            Learner("logistic_regression").fit(X, y),
+            Learner("logistic_regression"),
             [Guardrail("role", "==", "student", cap=0.05, reason="students cannot buy")],
-        )
+        ).fit(X, y)
     else:
         model = Learner(kind).fit(X, y)
-    return Scorer.build(
-        kind=kind,
-        model=model,
-        X_train=X,
-        y_train=y,
+    return Scorer(
+        model,
         types=types,
         missing_values=("Select", ""),
         binning=binning,
         dimensions={c: dimension_of(c) for c in types},
         labels={"pricing_visits": "Pricing page visits"},
-    )
+    ).fit(X, y)

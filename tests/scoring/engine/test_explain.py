@@ -42,12 +42,14 @@ def test_replacement_attribution_finds_the_only_signal_that_matters():
     frame = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [5.0, 6.0, 7.0]})
     reference = pd.Series({"a": 0.0, "b": 5.0})
 
-    def predict(rows):
-        return 10.0 * rows["a"].to_numpy() + 50.0
+    def predict(rows):  # a probability whose score (x100) is 10 a + 50
+        return (10.0 * rows["a"].to_numpy() + 50.0) / 100.0
 
-    contributions, scores = replacement_contributions(predict, frame, reference, base_score=50.0)
+    contributions, scores, probability = replacement_contributions(predict, frame, reference, base_score=50.0)
     np.testing.assert_allclose(contributions[:, 0], [0.0, 10.0, 20.0])
     np.testing.assert_allclose(contributions[:, 1], 0.0)
+    np.testing.assert_allclose(scores, [50.0, 60.0, 70.0])
+    np.testing.assert_allclose(probability, [0.5, 0.6, 0.7])
 
 
 def test_interaction_remainder_is_shared_and_totals_hold():
