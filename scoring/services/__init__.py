@@ -3,6 +3,7 @@
 from .batch import leads_batch_score_start, leads_rescore_queue
 from .cadence import leads_due_for_cadence, leads_rescore_on_cadence, leads_stale_downgrade
 from .config import (
+    config_update,
     defaults_ensure,
     lead_feedback_record,
     lead_override,
@@ -23,6 +24,7 @@ from .scoring import RescoreResult, ScoreResult, lead_rescore, lead_score_inline
 from .training import TrainingRefused, model_create, model_train, model_train_start, model_update
 
 __all__ = [
+    "config_update",
     "DecisionRow",
     "DeployRefused",
     "RescoreResult",

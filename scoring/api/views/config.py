@@ -9,9 +9,9 @@ from config.api.caller import actor_of
 from config.api.common import ApiView
 from config.api.permissions import READERS_STAFF, WRITERS_CONFIG
 from config.api.schema import example
-from scoring import selectors
+from scoring import selectors, services
 from scoring.models import ScoringProgram, ScoringSettings
-from scoring.services.config import TIER_CONFIG_FIELDS, config_update
+from scoring.services.config import TIER_CONFIG_FIELDS
 
 from .. import serializers as s
 from .common import PROGRAM_PARAM
@@ -103,7 +103,7 @@ class ConfigApi(ApiView):
         data = s.ConfigIn(data=request.data)
         data.is_valid(raise_exception=True)
         program = selectors.program_by_slug(data.validated_data.get("program"))
-        config_update(
+        services.config_update(
             program=program,
             tiers=data.validated_data.get("tiers", []),
             settings=data.validated_data.get("settings"),
