@@ -132,15 +132,15 @@ def trained_model_values(django_db_setup, django_db_blocker, _model_artifact_dir
 @pytest.fixture
 def trained_model(trained_model_values):
     """A trained, not yet deployed version of the default program, backed by the session's artifact."""
-    from tests.factories import ScoringModelFactory
+    from tests.factories import model_from_training
 
-    return ScoringModelFactory(name="trained", deployed_at=None, **trained_model_values)
+    return model_from_training(trained_model_values, name="trained", deployed_at=None)
 
 
 @pytest.fixture
 def live_model(db, trained_model_values):
     """A live version of the default program backed by the session's artifact (it scores for real)."""
     from scoring.models import ScoringModel
-    from tests.factories import ScoringModelFactory
+    from tests.factories import model_from_training
 
-    return ScoringModelFactory(name="live", **{**trained_model_values, "status": ScoringModel.Status.LIVE})
+    return model_from_training(trained_model_values, name="live", status=ScoringModel.Status.LIVE)

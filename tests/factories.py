@@ -4,6 +4,7 @@ ScoreSnapshot history, and model versions."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable
 from datetime import timedelta
@@ -89,6 +90,12 @@ class ScoringModelFactory(DjangoModelFactory):
     status = ScoringModel.Status.LIVE
     trained_at = factory.LazyFunction(timezone.now)
     deployed_at = factory.LazyFunction(timezone.now)
+
+
+def model_from_training(values: dict, **fields) -> ScoringModel:
+    """A version row carrying what a training stored (`values`), with `fields` on top; the JSON is
+    copied, so a test that edits its row's metrics or signals leaves the next test's alone."""
+    return ScoringModelFactory(**{**copy.deepcopy(values), **fields})
 
 
 class LeadScoreFactory(DjangoModelFactory):

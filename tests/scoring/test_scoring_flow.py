@@ -12,7 +12,7 @@ from leadscoring.models import Lead
 from scoring import selectors, services
 from scoring.models import AccountScore, Job, LeadScore, ScoreSnapshot, ScoringModel
 from tests.conftest import TRAINING_DEMO
-from tests.factories import ScoringModelFactory
+from tests.factories import model_from_training
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def deployed_model(django_db_setup, django_db_blocker, trained_model_values):
     rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         demo_load(**TRAINING_DEMO)
-        model = ScoringModelFactory(name="test", deployed_at=None, **trained_model_values)
+        model = model_from_training(trained_model_values, name="test", deployed_at=None)
         services.model_deploy(model=model, override_reason="test fixture", rescore=False)
         services.leads_rescore(lead_ids=list(Lead.objects.values_list("id", flat=True)), trigger="batch")
         yield model
