@@ -17,6 +17,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from leadscoring.models import Account, ActivityEvent, Lead
+from scoring.engine.contracts import MissingSignal
 from scoring.models import LeadScore, ScoreSnapshot, ScoringModel, TierDefinition
 from scoring.selectors import program_default
 
@@ -98,6 +99,13 @@ def model_from_training(values: dict, **fields) -> ScoringModel:
     return ScoringModelFactory(**{**copy.deepcopy(values), **fields})
 
 
+def missing_signal(key: str, label: str = "") -> dict:
+    """A missing signal as decisions store it (`engine.contracts.MissingSignal`), labelled with the
+    signal's name."""
+    name = label or key.replace("_", " ").capitalize()
+    return MissingSignal(signal=key, label=name, down=-3.0, up=5.0).to_dict()
+
+
 class LeadScoreFactory(DjangoModelFactory):
     """A current score written directly (the scoring services are tested on their own)."""
 
@@ -112,9 +120,9 @@ class LeadScoreFactory(DjangoModelFactory):
     confidence = 0.7
     subtotals = factory.LazyAttribute(lambda row: {"firmographic": row.score / 2, "intent": row.score / 2})
     top_factors = factory.LazyFunction(
-        lambda: [{"signal": "demo_requests_90d", "label": "Demo requests", "effect": 10.0}]
+        lambda: [{"signal": "demo_requests_90d", "label": "Demo requests", "points": 10.0}]
     )
-    missing_signals = factory.LazyFunction(lambda: ["budget"])
+    missing_signals = factory.LazyFunction(lambda: [missing_signal("budget")])
     scored_at = factory.LazyFunction(timezone.now)
     tier_since = factory.SelfAttribute("scored_at")
 
@@ -250,7 +258,10 @@ def make_lead(
             {"signal": "seniority", "label": "Decision maker (VP)", "points": 8.0},
             {"signal": "bounces_90d", "label": "An email bounced", "points": -3.0},
         ],
-        missing_signals=["budget", "timeline_days"],
+        missing_signals=[
+            missing_signal("budget"),
+            missing_signal("timeline_days", "Purchase timeline (days)"),
+        ],
         trend="rising",
         scored_at=now - timedelta(hours=2),
         tier_since=now - timedelta(minutes=30),

@@ -164,8 +164,14 @@ class LeadTierOnDateApi(ApiView):
                         "reason": "",
                         "model_version": 3,
                         "subtotals": {"firmographic": 30.0, "intent": 35.0},
-                        "top_factors": [{"signal": "pricing_views_7d", "points": 18.0}],
-                        "missing_signals": ["budget"],
+                        "top_factors": [
+                            {
+                                "signal": "pricing_views_7d",
+                                "label": "Pricing page views (7 days) is 3",
+                                "points": 18.0,
+                            }
+                        ],
+                        "missing_signals": [{"signal": "budget", "label": "Budget", "down": -3.8, "up": 5.1}],
                         "inputs": {"pricing_views_7d": 3},
                         "actor": None,
                     },

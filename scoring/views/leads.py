@@ -44,14 +44,8 @@ def factor_view(factor: dict) -> dict:
     }
 
 
-def missing_view(item, signal_names: dict[str, str]) -> dict:
-    """A stored missing signal for the page: its name, and how far it could move the score.
-
-    Decisions store `{"signal", "label", "down", "up"}` (`engine.scorer.ScoreBatch.missing_signals`); a bare
-    signal key (what the test fixtures store) is named from the program's signals.
-    """
-    if isinstance(item, str):
-        return {"label": signal_names.get(item, item), "span": ""}
+def missing_view(item: dict) -> dict:
+    """A stored missing signal for the page: its name, and how far knowing it could move the score."""
     missing = MissingSignal.from_dict(item)
     down, up = missing.down, missing.up
     span = f"{-abs(down):+.0f} to {abs(up):+.0f} points" if (down or up) else ""
@@ -225,7 +219,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "sla": sla_view(score, tier, lead.status, now),
                 "factors_for": for_[:6],
                 "factors_against": against[:6],
-                "missing": [missing_view(item, signal_names) for item in score.missing_signals or []],
+                "missing": [missing_view(item) for item in score.missing_signals or []],
                 "subtotals": _subtotal_rows(
                     score.subtotals or {}, _dimension_maxima(score.model), dict(Dimension.choices)
                 ),

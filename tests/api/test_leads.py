@@ -8,6 +8,7 @@ from django.utils import timezone
 from audit.models import PersonalDataAccess
 from leadscoring.models import Lead
 from scoring.models import TierDefinition
+from tests.factories import missing_signal
 
 from .conftest import API, LeadFactory, assert_error, score_lead, snapshot
 
@@ -112,7 +113,7 @@ def test_lead_detail_has_score_reasons_action_sla_trend_and_history(ops, scored)
     assert body["score"]["probability"] == pytest.approx(0.455)
     assert body["score"]["subtotals"] == {"firmographic": 45.5, "intent": 45.5}
     assert body["score"]["top_factors"][0]["signal"] == "demo_requests_90d"
-    assert body["score"]["missing_signals"] == ["budget"]
+    assert body["score"]["missing_signals"] == [missing_signal("budget")]
     hot = TierDefinition.objects.get(name="Hot")
     assert body["recommended_action"] == hot.recommended_action
     # Hot since 12 hours ago with a 1-hour SLA: breached.

@@ -26,6 +26,7 @@ from tests.factories import (
     ScoreSnapshotFactory,
     ScoringModelFactory,
     make_user,
+    missing_signal,
     program_with_tiers,
     tier_namer,
 )
@@ -284,7 +285,9 @@ def build_demo(*, program, reps, model, n: int = 48, seed: int = 7) -> list:
                 "negative": -3.0,
             },
             top_factors=factors,
-            missing_signals=rng.sample(["budget", "timeline_days", "annual_revenue"], 2),
+            missing_signals=[
+                missing_signal(key) for key in rng.sample(["budget", "timeline_days", "annual_revenue"], 2)
+            ],
             trend=rng.choice(["rising", "stable", "falling"]),
             scored_at=now - timedelta(hours=rng.randint(1, 30)),
             tier_since=now - timedelta(minutes=rng.randint(5, 600)),
