@@ -166,8 +166,9 @@ class ScoringSettings(models.Model):
 
     @classmethod
     def load(cls) -> "ScoringSettings":
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row
+        """The one settings row, read only: its defaults (unsaved, pk 1) until `services.defaults_ensure`
+        or the first settings change writes it."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class ScoringModel(models.Model):

@@ -192,7 +192,7 @@ def defaults_ensure() -> ScoringProgram:
             },
         )
     program_seed(program=program)
-    ScoringSettings.load()
+    ScoringSettings.objects.get_or_create(pk=1)
     return program
 
 
