@@ -17,7 +17,7 @@ _CANDIDATES = [
 SHARED_DATA = next((p for p in _CANDIDATES if p and p.exists()), _CANDIDATES[1])
 X_EDUCATION_CSV = SHARED_DATA / "x-education" / "leads.csv"
 # The demo history the session's model is trained on; tests that score it load the same one.
-TRAINING_DEMO = {"leads": 400, "seed": 7}
+TRAINING_DEMO = {"leads": 600, "seed": 7}
 
 
 def require(condition: bool, reason: str) -> None:
