@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator
 
 from . import explain
 from .contracts import Decision, Factor, MissingSignal
-from .dataset import CATEGORICAL, apply_missing_values, coerce_features
+from .dataset import CATEGORICAL, model_features
 from .learners import HybridLearner, Learner
 from .points import DIMENSIONS, Scorecard, WoeBinning
 
@@ -309,10 +309,8 @@ class Scorer(BaseEstimator):
 
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Raw lead rows -> the coerced feature frame the model reads (missing tokens, types, columns)."""
-        cleaned = apply_missing_values(
-            frame[[c for c in self.signals if c in frame.columns]], self.missing_values
-        )
-        return coerce_features(cleaned, self.types)[self.signals]
+        X = model_features(frame, self.types, self.missing_values)
+        return X if list(X.columns) == self.signals else X[self.signals]
 
     # -- the public call ---------------------------------------------------------------------------------
 
