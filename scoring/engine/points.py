@@ -16,6 +16,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 
+from .dataset import SMALL_BATCH
+
 DIMENSIONS = ("firmographic", "behavioral", "engagement", "intent", "negative")
 
 # Keyword rules for dimension assignment: what a RevOps analyst would file each signal under.
@@ -135,7 +137,10 @@ class SignalBins:
         # except that a grouped "other" bin exists for rare levels, which is where unseen ones belong.
         other = self.categories.get("\x00other", self.missing_bin)
         index = np.full(len(values), other)
-        if self.categories:
+        if self.categories and len(values) <= SMALL_BATCH:
+            # The same exact-key lookup as the hash index below, without building an Index per call.
+            index = np.fromiter((self.categories.get(v, other) for v in values), dtype=int, count=len(values))
+        elif self.categories:
             position = pd.Index(list(self.categories), dtype=object).get_indexer(values.astype(object))
             bins = np.fromiter(self.categories.values(), dtype=int, count=len(self.categories))
             index = np.where(position >= 0, bins[np.maximum(position, 0)], other)
