@@ -19,7 +19,7 @@ from . import explain
 from .contracts import Decision, Factor, MissingSignal
 from .dataset import CATEGORICAL, model_features
 from .learners import HybridLearner, Learner
-from .points import DIMENSIONS, Scorecard, WoeBinning
+from .points import DIMENSIONS, Scorecard, WoeBinning, column_values
 
 INSUFFICIENT = "insufficient evidence"
 CHUNK_ROWS = 50_000
@@ -347,8 +347,12 @@ class Scorer(BaseEstimator):
         bins = (
             np.column_stack(
                 [
-                    self.binning.bins_[i].bin_index(X[self.binning.bins_[i].column])
-                    for i in self.support_columns_
+                    self.binning.bins_[i].bin_index(v)
+                    for i, v in zip(
+                        self.support_columns_,
+                        column_values(X, [self.binning.bins_[i].column for i in self.support_columns_]),
+                        strict=True,
+                    )
                 ]
             )
             if self.support_columns_
