@@ -230,7 +230,11 @@ class Learner(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities of a loss and a win per row, shape (n, 2)."""
         with single_thread(), config_context(assume_finite=True):
-            return self.estimator_.predict_proba(X[self.columns_])
+            return self.estimator_.predict_proba(self._columns(X))
+
+    def _columns(self, X: pd.DataFrame) -> pd.DataFrame:
+        # A column take copies the frame (~0.3 ms): skip it when the frame is already in fit order.
+        return X if list(X.columns) == self.columns_ else X[self.columns_]
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """1 where a win is more likely than not, else 0, shape (n,)."""
@@ -244,7 +248,7 @@ class Learner(ClassifierMixin, BaseEstimator):
             raise TypeError("linear terms exist only for logistic regression")
         fitted = self.estimator_.calibrated_classifiers_[0]
         pipeline, calibrator = fitted.estimator, fitted.calibrators[0]
-        woe = pipeline.named_steps["woe"].transform(X[self.columns_])
+        woe = pipeline.named_steps["woe"].transform(self._columns(X))
         model = pipeline.named_steps["model"]
         terms = woe * model.coef_[0]
         return (

@@ -17,9 +17,9 @@ from sklearn.base import BaseEstimator
 
 from . import explain
 from .contracts import Decision, Factor, MissingSignal
-from .dataset import CATEGORICAL, apply_missing_values, coerce_features
+from .dataset import CATEGORICAL, model_features
 from .learners import HybridLearner, Learner
-from .points import DIMENSIONS, Scorecard, WoeBinning
+from .points import DIMENSIONS, Scorecard, WoeBinning, column_values
 
 INSUFFICIENT = "insufficient evidence"
 CHUNK_ROWS = 50_000
@@ -309,10 +309,8 @@ class Scorer(BaseEstimator):
 
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Raw lead rows -> the coerced feature frame the model reads (missing tokens, types, columns)."""
-        cleaned = apply_missing_values(
-            frame[[c for c in self.signals if c in frame.columns]], self.missing_values
-        )
-        return coerce_features(cleaned, self.types)[self.signals]
+        X = model_features(frame, self.types, self.missing_values)
+        return X if list(X.columns) == self.signals else X[self.signals]
 
     # -- the public call ---------------------------------------------------------------------------------
 
@@ -349,8 +347,12 @@ class Scorer(BaseEstimator):
         bins = (
             np.column_stack(
                 [
-                    self.binning.bins_[i].bin_index(X[self.binning.bins_[i].column])
-                    for i in self.support_columns_
+                    self.binning.bins_[i].bin_index(v)
+                    for i, v in zip(
+                        self.support_columns_,
+                        column_values(X, [self.binning.bins_[i].column for i in self.support_columns_]),
+                        strict=True,
+                    )
                 ]
             )
             if self.support_columns_
