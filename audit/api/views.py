@@ -20,6 +20,8 @@ from leadscoring.api.access import personal_data_read_log
 from leadscoring.models import Account, Lead
 from scoring import selectors
 from scoring.api.serializers import SnapshotDetailOut
+from scoring.api.views.common import page
+from scoring.api.views.leads import DECISION_EXAMPLE
 from scoring.models import (
     ScoringModel,
     ScoringProgram,
@@ -44,16 +46,7 @@ HISTORY_MODELS = {
 
 
 DECISION = {
-    "id": 901,
-    "created_at": "2026-03-01T09:30:00Z",
-    "score": 81.5,
-    "tier": "Hot",
-    "previous_tier": "Warm",
-    "probability": 0.42,
-    "confidence": 0.8,
-    "trigger": "event",
-    "reason": "",
-    "model_version": 3,
+    **DECISION_EXAMPLE,
     "subtotals": {"firmographic": 30.0, "intent": 35.0},
     "top_factors": [
         {"signal": "pricing_views_7d", "label": "Pricing page views (7 days) is 3", "points": 18.0}
@@ -116,7 +109,7 @@ class LeadDecisionsApi(ApiView):
         description="Each decision carries its inputs, subtotals, factors, trigger and model version.",
         parameters=[DecisionsQuery],
         responses={200: SnapshotDetailOut(many=True)},
-        examples=[example("Decisions", {"count": 1, "next": None, "previous": None, "results": [DECISION]})],
+        examples=[example("Decisions", page(DECISION))],
     )
     def get(self, request, pk: int):
         query = DecisionsQuery(data=request.query_params)
@@ -152,29 +145,7 @@ class LeadTierOnDateApi(ApiView):
                     "tier": "Hot",
                     "tier_asked": "Hot",
                     "tier_matches": True,
-                    "decision": {
-                        "id": 901,
-                        "created_at": "2026-03-01T09:30:00Z",
-                        "score": 81.5,
-                        "tier": "Hot",
-                        "previous_tier": "Warm",
-                        "probability": 0.42,
-                        "confidence": 0.8,
-                        "trigger": "event",
-                        "reason": "",
-                        "model_version": 3,
-                        "subtotals": {"firmographic": 30.0, "intent": 35.0},
-                        "top_factors": [
-                            {
-                                "signal": "pricing_views_7d",
-                                "label": "Pricing page views (7 days) is 3",
-                                "points": 18.0,
-                            }
-                        ],
-                        "missing_signals": [{"signal": "budget", "label": "Budget", "down": -3.8, "up": 5.1}],
-                        "inputs": {"pricing_views_7d": 3},
-                        "actor": None,
-                    },
+                    "decision": DECISION,
                 },
             )
         ],

@@ -64,6 +64,20 @@ LEAD_PLAIN_FIELDS = (
     "updated_at",
 )
 
+# One decision as the history lists it; the audit endpoints' examples extend it with the reasons.
+DECISION_EXAMPLE = {
+    "id": 901,
+    "created_at": "2026-03-01T09:30:00Z",
+    "score": 81.5,
+    "tier": "Hot",
+    "previous_tier": "Warm",
+    "probability": 0.42,
+    "confidence": 0.8,
+    "trigger": "event",
+    "reason": "",
+    "model_version": 3,
+}
+
 LEAD_DETAIL_EXAMPLE = {
     "id": 42,
     "external_id": "CRM-0042",
@@ -118,20 +132,7 @@ LEAD_DETAIL_EXAMPLE = {
     "recommended_action": "Call now: respond within 1 business hour",
     "sla": {"hours": 1, "due_at": "2026-03-01T10:30:00Z", "breached": False},
     "trend": "rising",
-    "history": [
-        {
-            "id": 901,
-            "created_at": "2026-03-01T09:30:00Z",
-            "score": 81.5,
-            "tier": "Hot",
-            "previous_tier": "Warm",
-            "probability": 0.42,
-            "confidence": 0.8,
-            "trigger": "event",
-            "reason": "",
-            "model_version": 3,
-        }
-    ],
+    "history": [DECISION_EXAMPLE],
 }
 
 
