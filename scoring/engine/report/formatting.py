@@ -32,6 +32,11 @@ def pct(value, digits: int = 1) -> str:
     return f"{100 * float(value):.{digits}f} %" if finite(value) else "n/a"
 
 
+def pct_interval(row: dict, rate_key: str = "win_rate") -> str:
+    """A row's rate with its 95 % interval: "38.5 % (35.1 %-41.9 %)"."""
+    return f"{pct(row.get(rate_key))} ({pct(row.get('ci_low'))}-{pct(row.get('ci_high'))})"
+
+
 def signed(value) -> str:
     return f"{float(value):+.1f}" if finite(value) else "n/a"
 

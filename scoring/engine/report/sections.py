@@ -138,8 +138,8 @@ def _executive_summary(doc: ModelDocument) -> str:
         top = expected[0]
         bullets.append(
             f"The {top.get('name', 'Hot')} tier holds {fmt.pct(top.get('share_of_leads'))} of leads and "
-            f"{fmt.pct(top.get('share_of_wins'))} of wins; its expected win rate is {fmt.pct(top.get('win_rate'))} "
-            f"({fmt.pct(top.get('ci_low'))}-{fmt.pct(top.get('ci_high'))})."
+            f"{fmt.pct(top.get('share_of_wins'))} of wins; its expected win rate is "
+            f"{fmt.pct_interval(top)}."
         )
     ranking = [row for row in doc.analysis.get("ranking") or [] if row.get("best_lift") is not None]
     if ranking:
@@ -320,7 +320,7 @@ def _patterns(doc: ModelDocument) -> str:
                     _attribute_label(row),
                     fmt.integer(row["n"]),
                     fmt.integer(row["won"]),
-                    f"{fmt.pct(row['win_rate'])} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                    fmt.pct_interval(row),
                     fmt.num(row["lift"], 2),
                     fmt.p_value(row.get("p_adjusted")),
                 ]
@@ -339,7 +339,7 @@ def _patterns(doc: ModelDocument) -> str:
                 [
                     _attribute_label(row),
                     fmt.integer(row["n"]),
-                    f"{fmt.pct(row['win_rate'])} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                    fmt.pct_interval(row),
                     fmt.num(row["lift"], 2),
                     fmt.p_value(row.get("p_adjusted")),
                 ]
@@ -529,7 +529,7 @@ def _thresholds(doc: ModelDocument) -> str:
                         fmt.integer(row.get("n")),
                         fmt.pct(row.get("share_of_leads")),
                         fmt.integer(row.get("won")),
-                        f"{fmt.pct(row.get('win_rate'))} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                        fmt.pct_interval(row),
                         fmt.pct(row.get("share_of_wins")),
                         fmt.num(row.get("lift"), 2),
                     ]
@@ -799,7 +799,7 @@ def _validation(doc: ModelDocument) -> str:
                     f"{fmt.pct(row.get('low'))}-{fmt.pct(row.get('high'))}",
                     fmt.integer(row.get("n")),
                     fmt.pct(row.get("predicted")),
-                    f"{fmt.pct(row.get('observed'))} ({fmt.pct(row.get('ci_low'))}-{fmt.pct(row.get('ci_high'))})",
+                    fmt.pct_interval(row, "observed"),
                     fmt.signed_pct(row.get("gap")),
                 ]
                 for row in calibration
