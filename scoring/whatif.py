@@ -15,7 +15,8 @@ from . import selectors
 from .engine.thresholds import Cutoffs
 from .features import lead_signal_frame
 from .models import LeadScore, ScoringModel, ScoringProgram, ScoringSettings
-from .services.scoring import cutoffs_for, engine_score
+from .services.reads import cutoffs_for
+from .services.scoring import engine_score
 from .services.training import training_history
 
 

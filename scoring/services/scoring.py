@@ -24,11 +24,9 @@ from .reads import account_ids_of, cutoffs_for
 from .rollup import accounts_rollup
 from .trends import trends_for
 
-# cutoffs_for lives in reads.py; it stays importable from here for scoring.whatif.
 __all__ = [
     "RescoreResult",
     "ScoreResult",
-    "cutoffs_for",
     "engine_score",
     "lead_rescore",
     "lead_score_inline",
