@@ -8,6 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import ScoringModel, ScoringProgram, TierDefinition
+from ..selectors import model_live
+from .batch import leads_batch_score_start
+from .replay import ReplayRefused, scores_replay
+from .training import model_create, model_train
 
 
 class DeployRefused(ValueError):
@@ -66,16 +70,12 @@ def model_deploy(
         model.save(update_fields=["status", "deployed_at", "replaces", "deploy_override_reason"])
         _apply_thresholds(model=model, actor=actor)
         if rescore:
-            from .batch import leads_batch_score_start
-
             leads_batch_score_start(actor=actor, trigger="deploy", program=model.program)
     return model
 
 
 def model_rollback(*, program: ScoringProgram, actor=None) -> ScoringModel:
     """Put the previously live version back in one action."""
-    from ..selectors import model_live
-
     live = model_live(program=program)
     target = live.replaces if live is not None else None
     if target is None:
@@ -101,11 +101,6 @@ def model_bootstrap(
     """First run: train and deploy a first version when the program has none live (idempotent). With
     `replay_days`, the book is first scored as it stood at past moments (`scores_replay`), so score
     histories, trends and tier migration have something to show on day one."""
-    from ..selectors import model_live
-    from .batch import leads_batch_score_start
-    from .replay import ReplayRefused, scores_replay
-    from .training import model_create, model_train
-
     if model_live(program=program) is not None:
         return None
     model = model_create(program=program, name="First model", model_type=model_type, actor=actor)
