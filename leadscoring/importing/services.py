@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -11,6 +10,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from config.csv_safe import csv_writer
 
 from ..models import ActivityEvent, Lead
 from ..signals import events_recorded, leads_changed
@@ -60,7 +61,7 @@ def errors_csv_write(*, result: ImportResult, path: Path) -> Path:
     """Write the refused rows with their original columns plus `row` and `error`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow([*result.headers, "row", "error"])
         for row in result.rejected_rows:
             writer.writerow([*row.cells, row.number, row.error_text()])

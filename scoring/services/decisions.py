@@ -17,6 +17,7 @@ from operator import attrgetter
 from django.db import connection
 
 from ..models import LeadScore, ScoreSnapshot
+from ..signals import decisions_recorded
 
 DECISION_COLUMNS = (
     "lead_id",
@@ -117,6 +118,7 @@ def decisions_record(*, decisions: list[DecisionRow]) -> int:
         return 0
     if connection.vendor != "postgresql":
         ScoreSnapshot.objects.bulk_create([ScoreSnapshot(**_fields(d)) for d in decisions], batch_size=500)
+        decisions_recorded.send(sender=DecisionRow, decisions=decisions)
         return len(decisions)
     json_positions = [i for i, column in enumerate(DECISION_COLUMNS) if column in JSON_COLUMNS]
     sql = f"COPY {ScoreSnapshot._meta.db_table} ({', '.join(DECISION_COLUMNS)}) FROM STDIN"
@@ -126,9 +128,12 @@ def decisions_record(*, decisions: list[DecisionRow]) -> int:
             for i in json_positions:
                 values[i] = json.dumps(values[i])
             copy.write_row(values)
+    decisions_recorded.send(sender=DecisionRow, decisions=decisions)
     return len(decisions)
 
 
 def decision_record(*, decision: DecisionRow) -> ScoreSnapshot:
     """Append one decision and return it as stored (one row: COPY would buy nothing)."""
-    return ScoreSnapshot.objects.create(**_fields(decision))
+    snapshot = ScoreSnapshot.objects.create(**_fields(decision))
+    decisions_recorded.send(sender=DecisionRow, decisions=[decision])
+    return snapshot

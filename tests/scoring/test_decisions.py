@@ -119,3 +119,23 @@ def test_no_other_module_writes_decisions():
                 if writes:
                     writers.add(path.relative_to(ROOT).as_posix())
     assert writers == {"scoring/services/decisions.py"}
+
+
+def test_every_decision_written_is_announced_once_with_its_tier_change(live_model):
+    from scoring.signals import decisions_recorded
+
+    heard = []
+
+    def listen(sender, *, decisions, **kwargs):
+        heard.extend((d.lead_id, d.previous_tier, d.tier, d.trigger) for d in decisions)
+
+    decisions_recorded.connect(listen, dispatch_uid="test.listen")
+    try:
+        lead = Lead.objects.create(external_id="L-sig", account=Account.objects.create(name="Acme"))
+        services.leads_rescore(lead_ids=[lead.pk], trigger="batch")
+        services.leads_rescore(lead_ids=[lead.pk], trigger="batch")
+    finally:
+        decisions_recorded.disconnect(dispatch_uid="test.listen")
+    snapshots = list(ScoreSnapshot.objects.filter(lead=lead).order_by("id"))
+    assert [(s.lead_id, s.previous_tier, s.tier, s.trigger) for s in snapshots] == heard
+    assert heard[0][1] == "" and heard[1][1] == heard[1][2]
