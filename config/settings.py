@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Activity dated further ahead than this is refused (API, services, imports): clock skew, not a typo.
+EVENT_FUTURE_SKEW_HOURS = env.int("EVENT_FUTURE_SKEW_HOURS", default=24)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # A lead named "=HYPERLINK(...)" must not become a live formula in an admin export.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

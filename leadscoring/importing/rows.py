@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from ..event_time import future_error
 from .cells import CellError, attribute_value, field_empty, field_parser
 from .errors import ImportFileError, MappingError, RowError
 from .mapping import Mapping
@@ -217,6 +218,10 @@ class RowCleaner:
             )
 
     def _cross_checks(self, row: CleanRow) -> None:
+        occurred_at = row.values.get("occurred_at") if self.spec.name == "event" else None
+        if reason := future_error(occurred_at):
+            column = self.columns["occurred_at"]
+            row.errors.append(RowError(row.number, column, occurred_at.isoformat(), reason))
         created, closed = row.values.get("created_on"), row.values.get("closed_on")
         if self.spec.name == "deal" and created and closed and closed < created:
             column = self.columns["closed_on"]
