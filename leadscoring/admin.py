@@ -1,6 +1,7 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Account, ActivityEvent, Deal, IntegrationKey, Lead, Rep
@@ -67,6 +68,12 @@ class DealAdmin(HistoryImportAdmin):
     list_select_related = ("account", "lead")
     raw_id_fields = ("account", "lead")
     date_hierarchy = "closed_on"
+
+
+# The library's own "API keys" make keys our authentication never accepts (it reads IntegrationKey
+# only): hidden, so the admin offers one kind of key, the kind that works.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 @admin.register(IntegrationKey)
