@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from ..event_time import future_error
-from .cells import CellError, attribute_value, field_empty, field_parser
+from .cells import ATTRIBUTE_PARSERS, CellError, attribute_value, field_empty, field_parser
 from .errors import ImportFileError, MappingError, RowError
 from .mapping import Mapping
 from .records import LOOKUP_CHUNK
@@ -170,7 +170,17 @@ class RowCleaner:
         for column in self.extra_columns:
             text = raw[column].strip()
             key = self.renamed_extras.get(column, column)
-            row.extras[key] = None if text in mapping.missing_values else attribute_value(text)
+            if text in mapping.missing_values:
+                row.extras[key] = None
+            elif column in mapping.types:
+                # A column the mapping types: a cell that is not of that type is a row error, never
+                # kept as text for a numeric signal to ignore.
+                try:
+                    row.extras[key] = ATTRIBUTE_PARSERS[mapping.types[column]](text)
+                except CellError as error:
+                    row.errors.append(RowError(row.number, column, raw[column], str(error)))
+            else:
+                row.extras[key] = attribute_value(text)
         self._cross_checks(row)
         external_id = row.values.get("external_id")
         if external_id:
