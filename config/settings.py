@@ -233,8 +233,10 @@ SPECTACULAR_SETTINGS = {
 EVENT_FUTURE_SKEW_HOURS = env.int("EVENT_FUTURE_SKEW_HOURS", default=24)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# A lead named "=HYPERLINK(...)" must not become a live formula in an admin export.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# A lead named "=HYPERLINK(...)" must not become a live formula in an admin export: the resources pass
+# every cell through config.csv_safe. The library's own escaping stays off: it only drops a leading "="
+# (leaving "@", "+" and "-" formulae live) and writes empty cells as "None".
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 LOGGING = {
     "version": 1,

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import tablib
 from django.core.exceptions import ValidationError
 from import_export import resources, results
+
+from config.csv_safe import cell_safe
 
 from .importing.errors import ImportFileError
 from .importing.reading import cell_text, headers_check
@@ -50,6 +53,13 @@ class CleanedRowResource(resources.ModelResource):
         self.unchanged = False
         # A bad row is refused and reported; the file's valid rows are still imported (never all or none).
         self.refused: dict[int, list[str]] = {}
+
+    def export(self, *args, **kwargs):
+        # Every exported cell through config.csv_safe: django-import-export's own escaping only drops a
+        # leading "=" (leaving "@SUM(...)", "+..." and "-..." live) and writes empty cells as "None".
+        dataset = super().export(*args, **kwargs)
+        rows = [[cell_safe(value) for value in row] for row in dataset]
+        return tablib.Dataset(*rows, headers=dataset.headers, title=dataset.title)
 
     def before_import(self, dataset, **kwargs):
         try:
