@@ -14,6 +14,7 @@ from django.core import exceptions as django_exceptions
 from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -142,6 +143,21 @@ def exception_handler(exc, context):
     return response
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the JSON 403 under /api/ (a session write without the token), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(
+                403, f"CSRF check failed ({reason}): send the X-CSRFToken header with session writes."
+            ),
+            status=403,
+        )
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)
+
+
+@csrf_exempt
 def json_not_found(request, exception=None):
     """handler404: JSON under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
