@@ -78,3 +78,9 @@ def test_a_session_write_without_the_csrf_token_is_a_json_403(ops_user):
     assert_error(session.put(API + "config", {}, format="json"), 403)
     # The catch-all 404 answers JSON whatever the method, CSRF token or not.
     assert_error(session.patch(API + "leads/%C2%84", {}, format="json"), 404, "not_found")
+
+
+def test_an_empty_or_unknown_model_status_is_400(ops):
+    for status in ("", "bogus"):
+        error = assert_error(ops.get(API + "models", {"status": status}), 400)
+        assert list(error["fields"]) == ["status"]

@@ -93,7 +93,7 @@ class ModelListApi(ApiView):
     def get(self, request):
         program = selectors.program_for_request(request)
         wanted = request.query_params.get("status")
-        if wanted and wanted not in ScoringModel.Status.values:
+        if wanted is not None and wanted not in ScoringModel.Status.values:  # `?status=` too
             raise serializers.ValidationError(
                 {"status": [f"One of: {', '.join(ScoringModel.Status.values)}."]}
             )
