@@ -14,6 +14,7 @@ from django.core import exceptions as django_exceptions
 from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -142,8 +143,12 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def json_not_found(request, exception=None):
-    """handler404: JSON under /api/, Django's page elsewhere."""
+    """handler404: JSON under /api/, Django's page elsewhere.
+
+    CSRF-exempt: a PUT with a session cookie to a path that does not exist is a 404, not the CSRF
+    middleware's HTML 403 (there is nothing here to protect)."""
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(404, "No such endpoint or object."), status=404)
     from django.views.defaults import page_not_found
