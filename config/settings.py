@@ -150,6 +150,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# A session write under /api/ without the CSRF token answers the JSON error, not Django's HTML page.
+CSRF_FAILURE_VIEW = "config.api.errors.csrf_failure"
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -207,7 +210,8 @@ SPECTACULAR_SETTINGS = {
         "Push leads and activity, score leads, read tiers, reasons and analytics.\n\n"
         "Authenticate with `Authorization: Api-Key <key>` (per integration, scoped read-only or "
         "read-write, revocable in the admin) or a signed-in session. Every error "
-        'is JSON: `{"error": {"code", "message", "fields"}}`. Lists are paginated (`page`, `page_size` '
+        'is JSON: `{"error": {"code", "message", "fields"}}`. Text never contains NUL (`\\u0000`): a body '
+        "with one is refused (400). Lists are paginated (`page`, `page_size` "
         "up to 500). Bulk lists take at most 1,000 items; bodies over 2.5 MB answer 413."
     ),
     "VERSION": "1.0.0",

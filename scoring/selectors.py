@@ -278,3 +278,7 @@ def signal_rules_by_key(*, program: ScoringProgram) -> dict[str, dict]:
         key: rules or {}
         for key, rules in Signal.objects.filter(program=program).values_list("key", "validation_rules")
     }
+
+
+def signal_key_taken(*, program: ScoringProgram, key: str) -> bool:
+    return Signal.objects.filter(program=program, key=key).exists()

@@ -143,6 +143,20 @@ def exception_handler(exc, context):
     return response
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the JSON 403 under /api/ (a session write without the token), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(
+                403, f"CSRF check failed ({reason}): send the X-CSRFToken header with session writes."
+            ),
+            status=403,
+        )
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)
+
+
 @csrf_exempt
 def json_not_found(request, exception=None):
     """handler404: JSON under /api/, Django's page elsewhere.
