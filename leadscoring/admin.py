@@ -3,12 +3,15 @@ from import_export.admin import ImportExportModelAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .importing.formats import IMPORT_FORMATS
 from .models import Account, ActivityEvent, Deal, IntegrationKey, Lead, Rep
 from .resources import AccountResource, ActivityEventResource, DealResource, LeadResource
 
 
 class HistoryImportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     """Admin with CSV/XLSX import (dry-run preview, per-row errors) and change history."""
+
+    import_formats = IMPORT_FORMATS
 
 
 @admin.register(Account)
