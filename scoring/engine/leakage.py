@@ -31,8 +31,8 @@ SUSPECT_NAMES = (
 )
 # Values that describe what happened to a lead rather than the lead: a status written after contact.
 STATUS_WORDS = re.compile(
-    r"\b(closed|won|lost|converted|revert|reverted|disqualified|junk|enrolled|paid|not interested|"
-    r"interested in|already|ringing|switched off|unreachable|phone conversation|invalid number|wrong number)\b",
+    r"\b(closed|won|lost|converted|revert|reverted|disqualified|junk|enrolled|not interested|"
+    r"interested in|ringing|switched off|unreachable|phone conversation|invalid number|wrong number)\b",
     re.IGNORECASE,
 )
 # A suspect name alone is not evidence: the column must also tell won from lost a little.

@@ -509,16 +509,24 @@ def _verdict(
     words, signal = _auc_interval_words(auc, auc_ci[0], auc_ci[1])
     if not signal:
         reasons.append(words)
-    if has_probability and brier is not None and brier >= brier_constant:
-        reasons.append(
-            f"its Brier score {brier:.4f} is no better than {brier_constant:.4f}, "
-            f"the score of always predicting the base rate of {base_rate:.1%}"
-        )
+    brier_loses = has_probability and brier is not None and brier >= brier_constant
+    brier_words = (
+        f"its Brier score {brier:.4f} is no better than {brier_constant:.4f}, "
+        f"the score of always predicting the base rate of {base_rate:.1%}"
+    )
     if reasons:
+        if brier_loses:
+            reasons.append(brier_words)
         return NO_SIGNAL, (
             "The model is no better than the base rate: "
             + "; and ".join(reasons)
             + ". Tiers are withheld: every lead is unscored until the history holds a signal."
+        )
+    if brier_loses:
+        # It ranks leads better than chance, but its probabilities are worse than the base rate's.
+        return MISSES_TARGETS, (
+            f"The model ranks leads better than a coin toss ({words}), but {brier_words}: its win "
+            "probabilities are not to be trusted, only its order."
         )
     summary = words
     if brier is not None:

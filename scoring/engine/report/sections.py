@@ -430,8 +430,10 @@ def _patterns(doc: ModelDocument) -> str:
     if interactions:
         lines.append(
             "Pairs whose joint win rate differs from what the two would give independently (interaction = "
-            "observed / expected win rate; above 1 they reinforce each other):\n\n"
-            + fmt.generic_table(interactions[:15])
+            "observed / expected win rate, the expected one adding the two values' log-odds effects; above 1 "
+            "they reinforce each other). Each pair has at least 30 deals; p is an exact binomial test, "
+            "adjusted for every pair tested (Benjamini-Hochberg); pairs that describe the same deals are "
+            "left out:\n\n" + fmt.generic_table(interactions[:15])
         )
     else:
         lines.append(NOT_AVAILABLE)
