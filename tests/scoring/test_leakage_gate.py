@@ -9,7 +9,11 @@ from scoring.models import ScoringModel
 
 pytestmark = pytest.mark.django_db
 
-SUSPECT = {"column": "lead_quality", "status": "suspected", "reason": "suspected: recorded after first contact"}
+SUSPECT = {
+    "column": "lead_quality",
+    "status": "suspected",
+    "reason": "suspected: recorded after first contact",
+}
 
 
 def _version(trained_model, *, verdict, passed=True, findings=(), signals=("lead_quality", "industry")):
@@ -46,7 +50,9 @@ def test_too_good_to_be_true_needs_a_decision_or_a_recorded_reason(trained_model
 
 def test_a_column_confirmed_as_leakage_blocks_the_version_that_uses_it(trained_model):
     model = _version(trained_model, verdict="too_good_to_be_true", findings=[SUSPECT])
-    services.leakage_decision_record(model=model, column="lead_quality", decision="confirmed", reason="set by reps")
+    services.leakage_decision_record(
+        model=model, column="lead_quality", decision="confirmed", reason="set by reps"
+    )
     with pytest.raises(services.DeployRefused, match="confirmed as leakage: train a version without it"):
         services.model_deploy(model=model, override_reason="anyway", rescore=False)
 

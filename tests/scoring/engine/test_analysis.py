@@ -76,7 +76,8 @@ def test_a_pair_describing_the_same_deals_is_not_an_interaction_and_pairs_are_bh
     analysis = win_loss_analysis(X, y)
     pairs = analysis.interactions
     assert not (
-        pairs["first"].str.contains("channel = partner") & pairs["second"].str.contains("referred_by = reseller")
+        pairs["first"].str.contains("channel = partner")
+        & pairs["second"].str.contains("referred_by = reseller")
     ).any()
     assert any("describe the same 71 deals" in note for note in analysis.notes)
     assert (pairs["n"] >= 30).all()

@@ -91,7 +91,9 @@ def test_status_values_are_suspected_and_hold_the_verdict_until_cleared():
     )
     result = build_model(history, outcome="won", won="yes", model="logistic_regression", n_boot=100)
     assert "follow_up" in result.metrics["leakage_suspected"]
-    assert result.metrics["leakage_suspected"]["follow_up"].startswith("suspected: recorded after first contact")
+    assert result.metrics["leakage_suspected"]["follow_up"].startswith(
+        "suspected: recorded after first contact"
+    )
     assert "follow_up" in result.metrics["signals"]  # kept in until a person decides
     assert result.metrics["verdict"] == "too_good_to_be_true"
     cleared = build_model(
