@@ -16,6 +16,7 @@ from .leakage import (
     FLAGGED,
     SUSPECT_PREFIX,
     SUSPECTED,
+    calendar_columns,
     date_findings,
     missingness_findings,
     name_findings,
@@ -159,6 +160,7 @@ class DataAudit:
     warnings: list[str] = field(default_factory=list)
     sample_size_per_signal: dict[str, int] = field(default_factory=dict)
     single_column_auc: dict[str, float] = field(default_factory=dict)
+    calendar_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def leakage_flagged(self) -> list[str]:
@@ -195,6 +197,7 @@ class DataAudit:
                 "warnings": self.warnings,
                 "sample_size_per_signal": self.sample_size_per_signal,
                 "single_column_auc": self.single_column_auc,
+                "calendar_columns": self.calendar_columns,
             }
         )
 
@@ -360,6 +363,18 @@ def audit_data(
             warnings.append(
                 f"{flag.column} is kept although it looks like leakage: holdout figures will flatter"
             )
+    calendar = (
+        calendar_columns(
+            features[[c for c in features.columns if c not in excluded]], closed_frame[date_column]
+        )
+        if date_column and date_column in frame.columns
+        else {}
+    )
+    for column, why in calendar.items():
+        warnings.append(
+            f"{column} is nearly a function of the date ({why}): a calendar or economy-wide figure, not a fact "
+            "about the lead; a random split flatters it, the time split shows whether it holds"
+        )
     sample_per_signal = {
         c: int(features.loc[:, c].notna().sum()) for c in features.columns if c not in excluded
     }
@@ -384,4 +399,5 @@ def audit_data(
         warnings=warnings,
         sample_size_per_signal=sample_per_signal,
         single_column_auc=aucs,
+        calendar_columns=calendar,
     )

@@ -211,3 +211,42 @@ __all__ = [
     "name_findings",
     "status_value_findings",
 ]
+
+
+# A column the close month explains this well is a calendar or economy-wide figure, not a fact of the lead.
+CALENDAR_SHARE = 0.9
+MIN_MONTHS = 3
+
+
+def calendar_columns(X: pd.DataFrame, dates: pd.Series) -> dict[str, str]:
+    """Signal columns that are nearly a function of the month of `dates` (same index as X), with why.
+
+    Numbers: the share of their variance the month explains (eta squared). Categories: the share of
+    deals carrying their month's commonest value, when the commonest value overall is far rarer."""
+    month = _dates(dates).dt.strftime("%Y-%m")
+    known = month.notna().to_numpy()
+    if pd.Series(month[known]).nunique() < MIN_MONTHS:
+        return {}
+    found = {}
+    for column in X.columns:
+        values = X[column][known]
+        months = month[known]
+        filled = values.notna().to_numpy()
+        if filled.sum() < MIN_GROUP or values[filled].nunique() < 2:
+            continue
+        values, months = values[filled], months[filled]
+        if values.dtype != object:
+            numbers = values.astype(float)
+            total = float(((numbers - numbers.mean()) ** 2).sum())
+            within = float(((numbers - numbers.groupby(months).transform("mean")) ** 2).sum())
+            share = 1 - within / total if total > 0 else 0.0
+            if share >= CALENDAR_SHARE:
+                found[column] = f"the close month explains {share:.0%} of its variance"
+            continue
+        text = values.astype(str)
+        by_month = pd.DataFrame({"m": months.to_numpy(), "v": text.to_numpy()})
+        modal = by_month.groupby("m")["v"].agg(lambda v: v.value_counts().iloc[0]).sum() / len(by_month)
+        overall = text.value_counts().iloc[0] / len(text)
+        if modal >= CALENDAR_SHARE and overall < 0.8:
+            found[column] = f"{modal:.0%} of deals carry their close month's commonest value"
+    return found

@@ -101,3 +101,18 @@ def test_status_values_are_suspected_and_hold_the_verdict_until_cleared():
     )
     assert cleared.metrics["leakage_suspected"] == {}
     assert cleared.metrics["verdict"] in ("deployable", "misses_targets")
+
+
+def test_a_column_that_moves_with_the_calendar_is_named_and_the_time_split_shown():
+    history = synthetic_history(960, seed=36)
+    month = np.arange(960) % 12
+    history["closed_on"] = [f"2024-{m + 1:02d}-15" for m in month]
+    # Filed like a firmographic, but the same for every lead closed in a month (an economy-wide figure).
+    history["market_index"] = 100 + 3 * month + np.random.default_rng(36).normal(0, 0.1, 960)
+    history["industry"] = np.random.default_rng(37).choice(["saas", "retail", "health"], 960)
+    result = build_model(history, outcome="won", won="yes", date_column="closed_on", model="points", n_boot=0)
+    assert set(result.audit.calendar_columns) == {"market_index"}
+    assert "of its variance" in result.audit.calendar_columns["market_index"]
+    assert any(w.startswith("market_index is nearly a function of the date") for w in result.audit.warnings)
+    assert result.metrics["time_split"]["auc"] is not None
+    assert "Random split beside a time split" in result.report
