@@ -5,6 +5,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from .importing.formats import IMPORT_FORMATS
 from .models import Account, ActivityEvent, Deal, IntegrationKey, Lead, Rep
 from .resources import AccountResource, ActivityEventResource, DealResource, LeadResource
 
@@ -33,6 +34,8 @@ class HistoryImportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             messages.warning(request, "; ".join(row.messages))
         if len(refused) > MAX_REFUSED_MESSAGES:
             messages.warning(request, f"... and {len(refused) - MAX_REFUSED_MESSAGES} more refused rows.")
+
+    import_formats = IMPORT_FORMATS
 
 
 @admin.register(Account)

@@ -159,7 +159,10 @@ def csrf_failure(request, reason=""):
 
 @csrf_exempt
 def json_not_found(request, exception=None):
-    """handler404: JSON under /api/, Django's page elsewhere."""
+    """handler404: JSON under /api/, Django's page elsewhere.
+
+    CSRF-exempt: a PUT with a session cookie to a path that does not exist is a 404, not the CSRF
+    middleware's HTML 403 (there is nothing here to protect)."""
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(404, "No such endpoint or object."), status=404)
     from django.views.defaults import page_not_found
