@@ -1,7 +1,7 @@
 """Who is calling, without importing the app that stores integration keys.
 
-An integration key model marks itself with `is_integration_key = True`; DRF tokens and sessions carry no
-such mark. So the shared plumbing (permissions, throttles, the access log) can tell a key from a token.
+An integration key model marks itself with `is_integration_key = True`; sessions carry no
+such mark. So the shared plumbing (permissions, throttles, the access log) can tell a key from a person.
 """
 
 from __future__ import annotations
