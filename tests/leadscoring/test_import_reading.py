@@ -48,6 +48,6 @@ def test_the_admin_import_reads_semicolons_and_latin1_through_the_same_reader(ad
         reverse("admin:leadscoring_lead_import"), {"resource": 0, "format": 0, "import_file": upload}
     )
     page = response.content.decode()
-    assert "Confirm import" in page, page[-3000:]
+    assert "Import the 2 valid rows" in page, page[-3000:]
     assert "Françoise" in page and "Zoë" in page
     assert "�" not in page
