@@ -217,8 +217,10 @@ def closed_history(
     if len(counts) > 2 and not lost_values:
         listed = ", ".join(f"{value!r} ({count:,})" for value, count in counts.items())
         raise UnusableHistory(
-            f"outcome column {outcome!r} has {len(counts)} values: {listed}; say which mean lost with --lost "
-            "(repeatable, or outcome.lost in the mapping): every other value that is not won counts as open"
+            f"outcome column {outcome!r} has {len(counts)} values: {listed}; say "
+            + ("which mean won with --won and " if not won_values else "")
+            + "which mean lost with --lost (repeatable, or outcome.won / outcome.lost in the mapping): every "
+            "other value counts as open, scored but never trained on"
         )
     labels_all = outcome_labels(frame[outcome], won=won_values or None, lost=lost_values)
     closed_mask = labels_all.notna().to_numpy()
