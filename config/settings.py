@@ -158,6 +158,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # lead by lead at about 500 leads/s is 4 s, so 300 s is ample; ETA tasks stay far below it. The
 # batch reaper (scoring.tasks.batch_reap_task) requeues a vanished worker's chunk sooner still.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+# A batch Job with a chunk still waiting and no chunk published, started or finished for this long has
+# lost a message (a failed publish, a worker that died holding it unstarted): the reaper requeues it.
+BATCH_STALL_SECONDS = env.int("BATCH_STALL_SECONDS", default=60)
 # Short socket timeouts: with Redis down a publish fails in about a second instead of hanging ~19 s;
 # what it would have carried waits in the outbox (scoring.integrations) for the sweep.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -181,6 +184,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The outbox drain waits this long after a commit, so a burst of events for one lead is one rescore.
 OUTBOX_DRAIN_DELAY = env.float("OUTBOX_DRAIN_DELAY", default=1.0)
+# A drain's claim on its messages; past it (the drain's worker died) the sweep delivers them again.
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=120)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

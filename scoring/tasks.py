@@ -61,8 +61,11 @@ def batch_reap_task() -> dict:
         alive = None  # in-process: no worker to vanish
     else:
         alive = {name for reply in current_app.control.ping(timeout=1.0) for name in reply}
-    stalled_after = timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
-    return services.batch_reap(alive_workers=alive, stalled_after=stalled_after)
+    return services.batch_reap(
+        alive_workers=alive,
+        stalled_after=timedelta(seconds=settings.BATCH_STALL_SECONDS),
+        started_timeout=timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT),
+    )
 
 
 @shared_task(acks_late=True)

@@ -22,8 +22,6 @@ from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-# A drain that claimed messages and died is replaced after this long (the sweep picks them up again).
-CLAIM_LEASE = timedelta(minutes=2)
 # A failed delivery waits 2**attempts seconds, at most an hour, before the next try.
 BACKOFF_MAX_SECONDS = 3600
 DRAIN_LIMIT = 1000
@@ -117,7 +115,9 @@ def outbox_drain(*, topics: list[str] | None = None, limit: int = DRAIN_LIMIT) -
         if topics:
             waiting = waiting.filter(topic__in=topics)
         claimed = list(waiting.order_by("id")[:limit])
-        OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(claimed_until=now + CLAIM_LEASE)
+        # A drain that claimed messages and died is replaced once its claim expires (the sweep).
+        lease = timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(claimed_until=now + lease)
     by_topic: dict[str, list[OutboxMessage]] = defaultdict(list)
     for message in claimed:
         by_topic[message.topic].append(message)

@@ -157,12 +157,15 @@ def _job_accounts(*, job: Job, chunks: list[JobChunk]) -> list[int]:
     return sorted(set(account_ids_of(lead_ids=lead_ids)))
 
 
-def batch_reap(*, alive_workers: set[str] | None, stalled_after: timedelta) -> dict:
+def batch_reap(
+    *, alive_workers: set[str] | None, stalled_after: timedelta, started_timeout: timedelta
+) -> dict:
     """Requeue the chunks of unfinished batch Jobs that nobody is going to finish, and finish Jobs whose
-    chunks are all done. A chunk is requeued when the worker that took it is no longer alive, or when
-    its Job has shown no activity for `stalled_after` (a lost publish, a broker that was down).
-    `alive_workers` is the set of worker names that answered a ping; None means unknown (no requeue
-    for a vanished worker, only for a stall). Requeueing is safe: chunks run at most once."""
+    chunks are all done. A pending chunk is requeued when the worker that took it no longer answers a
+    ping (`alive_workers`; None when unknown), when it was taken longer than `started_timeout` ago (the
+    broker's visibility timeout: it would redeliver it now anyway), or, never taken, when its Job has
+    shown no activity for `stalled_after` (a lost publish, a broker outage, a message reserved by a
+    worker that died before starting it). Requeueing is safe: a chunk runs at most once."""
     now = timezone.now()
     requeued = finished = 0
     jobs = Job.objects.filter(
@@ -170,28 +173,29 @@ def batch_reap(*, alive_workers: set[str] | None, stalled_after: timedelta) -> d
         status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
     )
     for job in jobs:
-        pending = list(job.chunks.filter(done_at__isnull=True))
+        chunks = list(job.chunks.all())
+        pending = [c for c in chunks if c.done_at is None]
         if not pending:
             job_batch_finish(job_id=job.pk)
             finished += 1
             continue
-        marks = [m for c in job.chunks.all() for m in (c.published_at, c.started_at, c.done_at) if m]
+        marks = [m for c in chunks for m in (c.published_at, c.started_at, c.done_at) if m]
         stalled = (max(marks) if marks else job.created_at) < now - stalled_after
-        lost = [
-            c
-            for c in pending
-            if stalled
-            or (c.started_at is not None and alive_workers is not None and c.worker not in alive_workers)
-        ]
+        lost = {}
+        for chunk in pending:
+            if chunk.started_at is None:
+                reason = "never started, Job stalled" if stalled else ""
+            elif alive_workers is not None and chunk.worker not in alive_workers:
+                reason = f"worker {chunk.worker!r} vanished"
+            elif chunk.started_at < now - started_timeout:
+                reason = f"started by {chunk.worker!r} too long ago"
+            else:
+                reason = ""
+            if reason:
+                lost[chunk.pk] = (chunk, reason)
         if lost:
             with transaction.atomic():
-                requeued += job_chunks_publish(job=job, chunks=lost)
-            for chunk in lost:
-                logger.warning(
-                    "batch Job %s chunk %s requeued (worker %r %s)",
-                    job.pk,
-                    chunk.number,
-                    chunk.worker,
-                    "stalled" if stalled else "vanished",
-                )
+                requeued += job_chunks_publish(job=job, chunks=[chunk for chunk, _ in lost.values()])
+            for chunk, reason in lost.values():
+                logger.warning("batch Job %s chunk %s requeued: %s", job.pk, chunk.number, reason)
     return {"requeued": requeued, "finished": finished}

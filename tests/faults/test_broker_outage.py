@@ -16,7 +16,7 @@ from scoring import tasks
 from scoring.models import OutboxMessage, ScoreSnapshot
 from tests.api.conftest import API, key_client
 
-from .conftest import wait_until
+from .processes import wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

@@ -19,7 +19,7 @@ from scoring import services, tasks
 from scoring.models import Job, JobChunk, LeadScore, ScoreSnapshot
 from scoring.services import batch
 
-from .conftest import wait_until
+from .processes import wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

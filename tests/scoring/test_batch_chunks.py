@@ -18,6 +18,8 @@ from scoring.services import scoring as scoring_module
 
 pytestmark = pytest.mark.django_db
 
+LEASES = {"stalled_after": timedelta(minutes=1), "started_timeout": timedelta(minutes=5)}
+
 
 @pytest.fixture
 def book(live_model, monkeypatch):
@@ -99,17 +101,17 @@ def test_the_reaper_requeues_a_vanished_workers_chunk_and_a_stalled_job_and_fini
     services.job_chunk_start(chunk_id=second.pk, worker="alive@host")
     JobChunk.objects.filter(pk__in=[first.pk, second.pk, third.pk]).update(published_at=timezone.now())
     with django_capture_on_commit_callbacks() as callbacks:
-        result = services.batch_reap(alive_workers={"alive@host"}, stalled_after=timedelta(minutes=5))
+        result = services.batch_reap(alive_workers={"alive@host"}, **LEASES)
     assert result == {"requeued": 1, "finished": 0}  # only the chunk of the worker that vanished
     assert len(callbacks) == 1
     # Nothing has moved for longer than the lease (a lost publish, a broker outage): every pending chunk.
+    # The first two were taken an hour ago by workers still alive (stuck); the third never started.
     JobChunk.objects.filter(job=job).update(
         published_at=timezone.now() - timedelta(hours=1), started_at=timezone.now() - timedelta(hours=1)
     )
+    JobChunk.objects.filter(pk=third.pk).update(started_at=None)
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.batch_reap(
-            alive_workers={"alive@host", "gone@host"}, stalled_after=timedelta(minutes=5)
-        )
+        result = services.batch_reap(alive_workers={"alive@host", "gone@host"}, **LEASES)
     assert result["requeued"] == 3
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and job.result["scored"] == 120  # eager: requeued and run
@@ -119,6 +121,6 @@ def test_a_job_whose_last_chunk_committed_but_was_not_finished_is_finished_by_th
     job = _queued_job(trigger="batch")
     for chunk in job.chunks.all():
         services.job_chunk_run(chunk_id=chunk.pk)  # the worker died before job_batch_finish
-    assert services.batch_reap(alive_workers=None, stalled_after=timedelta(minutes=5))["finished"] == 1
+    assert services.batch_reap(alive_workers=None, **LEASES)["finished"] == 1
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and job.progress == 100
