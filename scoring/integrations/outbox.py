@@ -133,23 +133,32 @@ def outbox_drain(*, topics: list[str] | None = None, limit: int = DRAIN_LIMIT) -
             logger.exception("delivering %d %s messages failed", len(messages), topic)
             _delivery_failed(tokens=tokens, error=f"{type(exc).__name__}: {exc}")
             continue
-        # A message put again while it was being delivered has a new token: it stays waiting.
-        delivered += OutboxMessage.objects.filter(token__in=tokens).update(
-            delivered_at=timezone.now(), claimed_until=None, attempts=F("attempts") + 1, last_error=""
-        )
+        with transaction.atomic():
+            # A message put again while it was being delivered has a new token: it stays waiting. One
+            # being put again right now is locked by that put: skipped, never waited for (waiting
+            # deadlocked against puts of several keys).
+            mine = list(_unlocked(tokens).values_list("pk", flat=True))
+            delivered += OutboxMessage.objects.filter(pk__in=mine, token__in=tokens).update(
+                delivered_at=timezone.now(), claimed_until=None, attempts=F("attempts") + 1, last_error=""
+            )
     return delivered
+
+
+def _unlocked(tokens: list):
+    return OutboxMessage.objects.select_for_update(skip_locked=True).filter(token__in=tokens)
 
 
 def _delivery_failed(*, tokens: list, error: str) -> None:
     now = timezone.now()
-    for message in OutboxMessage.objects.filter(token__in=tokens):
-        wait = min(BACKOFF_MAX_SECONDS, 2 ** min(message.attempts + 1, 12))
-        OutboxMessage.objects.filter(pk=message.pk, token=message.token).update(
-            attempts=F("attempts") + 1,
-            last_error=error[:2000],
-            available_at=now + timedelta(seconds=wait),
-            claimed_until=None,
-        )
+    with transaction.atomic():
+        for message in _unlocked(tokens):
+            wait = min(BACKOFF_MAX_SECONDS, 2 ** min(message.attempts + 1, 12))
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                attempts=F("attempts") + 1,
+                last_error=error[:2000],
+                available_at=now + timedelta(seconds=wait),
+                claimed_until=None,
+            )
 
 
 def outbox_sweep() -> int:
