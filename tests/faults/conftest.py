@@ -18,6 +18,18 @@ from tests.conftest import IN_CI, require
 from .processes import REDIS_PORTS, PrivateRedis, Workers, celery_switch, port_free
 
 
+@pytest.fixture(autouse=True)
+def _eager_until_the_broker_switch():
+    """Data a test loads before `broker` is scored in-process, even in the CI leg whose settings name
+    the shared Redis (these tests carry the celery_worker mark, so tests/conftest.py leaves them be)."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def private_redis(tmp_path):
     if connection.vendor != "postgresql":
