@@ -55,11 +55,18 @@ def broker(private_redis):
     """Point this process's Celery app at the private Redis, for real (not eager)."""
     from config.celery import app
 
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    saved, saved_variable = (
+        (app.conf.broker_url, app.conf.task_always_eager),
+        os.environ.get("CELERY_BROKER_URL"),
+    )
     celery_switch(private_redis.url, eager=False)
     app.control.purge()
     yield private_redis
     celery_switch(*saved)
+    if saved_variable is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = saved_variable
 
 
 def tests_database_url() -> str:

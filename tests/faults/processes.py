@@ -69,6 +69,8 @@ def celery_switch(url: str, eager: bool) -> None:
     """Point this process's Celery app at a broker URL (or back to eager)."""
     from config.celery import app
 
+    # Celery reads the CELERY_BROKER_URL variable before its own setting (the CI leg sets it).
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf.broker_url, app.conf.task_always_eager = url, eager
     # Connections and producers are pooled (kombu keeps a registry per URL): a private Redis
     # restarted on the same port would hand out dead ones.
@@ -86,8 +88,6 @@ class Workers:
 
     def start(self, name: str, concurrency: int = 1) -> subprocess.Popen:
         from django.conf import settings
-
-        from config.celery import app
 
         env = {
             **os.environ,
@@ -123,7 +123,9 @@ class Workers:
         process.name, process.log_path = f"{name}@faults", log_path
         self.started.append(process)
         deadline = time.monotonic() + 90
-        while process.name not in {n for reply in app.control.ping(timeout=0.5) for n in reply}:
+        # Ready when its log says so: a ping from this process can go unanswered after a Redis restart.
+        while f"{process.name} ready." not in log_path.read_text(errors="replace"):
+            time.sleep(0.1)
             if process.poll() is not None or time.monotonic() > deadline:
                 Workers.kill(process)
                 raise ProcessFailed(
