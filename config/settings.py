@@ -168,12 +168,50 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="leadscoring@localhost")
 
 # Celery: no broker configured means tasks run eagerly, in-process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "memory://localhost/"
-# Progress lives in our Job rows, so eager mode needs no result store at all.
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or (env("CELERY_BROKER_URL") or None)
+# Progress lives in our Job and chunk rows and every task is fire-and-forget, so no result store:
+# a result backend on the broker only doubled the Redis traffic (and its outage) for nothing read.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has finished, and a task whose process died (SIGKILL, the OOM killer)
+# goes back to the queue instead of being acknowledged and dropped. Every task is idempotent for this.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers a message nobody acknowledged after the visibility timeout (one hour by default,
+# which left a killed worker's chunk waiting an hour). Sized to the longest chunk: 2,000 leads scored
+# lead by lead at about 500 leads/s is 4 s, so 300 s is ample; ETA tasks stay far below it. The
+# batch reaper (scoring.tasks.batch_reap_task) requeues a vanished worker's chunk sooner still.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+# A batch Job with a chunk still waiting and no chunk published, started or finished for this long has
+# lost a message (a failed publish, a worker that died holding it unstarted): the reaper requeues it.
+BATCH_STALL_SECONDS = env.int("BATCH_STALL_SECONDS", default=60)
+# Short socket timeouts: with Redis down a publish fails in about a second instead of hanging ~19 s;
+# what it would have carried waits in the outbox (scoring.integrations) for the sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0),
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# A worker keeps retrying the broker when it goes away (the default), and waits at start-up too.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The outbox drain waits this long after a commit, so a burst of events for one lead is one rescore.
+OUTBOX_DRAIN_DELAY = env.float("OUTBOX_DRAIN_DELAY", default=1.0)
+# A drain's claim on its messages; past it (the drain's worker died) the sweep delivers them again.
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=120)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

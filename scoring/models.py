@@ -473,3 +473,41 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}: {self.status}"
+
+
+class JobChunk(models.Model):
+    """One chunk of a batch Job: the leads it covers and whether its rescoring committed.
+
+    The Celery message names only the chunk's id; the leads are an id range (every lead with
+    first_lead_id <= id <= last_lead_id, for a rescoring of all leads) or the stored list `lead_ids`.
+    `done_at` is written in the same transaction as the chunk's decisions, so a redelivered message
+    finds it set and does nothing, and a chunk whose worker died before the commit is redone.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField(help_text="Position in the Job, from 0.")
+    first_lead_id = models.BigIntegerField()
+    last_lead_id = models.BigIntegerField()
+    lead_ids = models.JSONField(null=True, blank=True, help_text="The leads, when not a whole id range.")
+    attempts = models.PositiveIntegerField(default=0, help_text="Times a worker started it.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True, default="", help_text="Who started it last.")
+    done_at = models.DateTimeField(null=True, blank=True)
+    scored = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="jobchunk_unique_number")]
+        indexes = [
+            models.Index(fields=["job"], name="jobchunk_pending", condition=models.Q(done_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"Job #{self.job_id} chunk {self.number}: {'done' if self.done_at else 'pending'}"
+
+
+from .integrations.models import OutboxMessage  # noqa: E402,F401  (the outbox's table is this app's)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from datetime import timedelta
+
+from celery import current_app, shared_task
+from django.conf import settings
 
 from leadscoring.models import Lead
 
 from . import services
-from .models import Job, ScoringProgram
+from .integrations import outbox
+from .models import Job, JobChunk
 
 
 @shared_task(acks_late=True)
@@ -30,22 +34,50 @@ def model_train_task(job_id: int) -> str:
     return model.status
 
 
-@shared_task(acks_late=True)
-def rescore_chunk_task(job_id: int, lead_ids: list[int], program_id: int, trigger: str) -> dict:
-    program = ScoringProgram.objects.get(pk=program_id)
-    result = services.leads_rescore(lead_ids=lead_ids, trigger=trigger, program=program)
-    services.job_chunk_done(job_id=job_id, scored=result.scored, failed=result.failed, errors=result.errors)
-    return {"scored": result.scored, "failed": result.failed}
+@shared_task(bind=True, acks_late=True)
+def rescore_chunk_task(self, chunk_id: int) -> bool:
+    """One chunk of a batch Job, named by its id: the leads are in the chunk's row, not the message."""
+    if not services.job_chunk_start(chunk_id=chunk_id, worker=self.request.hostname or ""):
+        return False
+    outcome = services.job_chunk_run(chunk_id=chunk_id)
+    if outcome.job_complete:
+        services.job_batch_finish(job_id=JobChunk.objects.get(pk=chunk_id).job_id)
+    return outcome.ran
 
 
 @shared_task(acks_late=True)
-def batch_score_task(job_id: int, chunks: list[list[int]], program_id: int, trigger: str) -> int:
-    if not chunks:
-        services.job_finish(job=Job.objects.get(pk=job_id), result={"scored": 0, "failed": 0})
+def batch_score_task(job_id: int) -> int:
+    job = Job.objects.get(pk=job_id)
+    if not job.units_total:
+        services.job_batch_finish(job_id=job_id)
         return 0
-    for chunk in chunks:
-        rescore_chunk_task.delay(job_id, chunk, program_id, trigger)
-    return len(chunks)
+    return services.job_chunks_publish(job=job)
+
+
+@shared_task
+def batch_reap_task() -> dict:
+    """Beat: requeue chunks of batch Jobs whose worker vanished or that stalled."""
+    if current_app.conf.task_always_eager:
+        alive = None  # in-process: no worker to vanish
+    else:
+        alive = {name for reply in current_app.control.ping(timeout=1.0) for name in reply}
+    return services.batch_reap(
+        alive_workers=alive,
+        stalled_after=timedelta(seconds=settings.BATCH_STALL_SECONDS),
+        started_timeout=timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT),
+    )
+
+
+@shared_task(acks_late=True)
+def outbox_drain_task() -> int:
+    """Published after each commit that put outbox messages: deliver what waits."""
+    return outbox.outbox_drain()
+
+
+@shared_task
+def outbox_sweep_task() -> int:
+    """Beat: deliver outbox messages whose publish failed (a broker outage) or whose drain died."""
+    return outbox.outbox_sweep()
 
 
 @shared_task

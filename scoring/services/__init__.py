@@ -1,6 +1,6 @@
 """Writes of the scoring domain. Import from here: `from scoring import services`."""
 
-from .batch import leads_batch_score_start, leads_rescore_queue
+from .batch import RESCORE_TOPIC, job_chunks_publish, leads_batch_score_start, leads_rescore_queue
 from .cadence import leads_due_for_cadence, leads_rescore_on_cadence, leads_stale_downgrade
 from .config import (
     config_update,
@@ -16,7 +16,15 @@ from .config import (
     tier_update,
 )
 from .decisions import DecisionRow, decision_record, decision_restating, decisions_record
-from .jobs import job_chunk_done, job_finish, job_progress
+from .jobs import (
+    ChunkOutcome,
+    batch_reap,
+    job_batch_finish,
+    job_chunk_run,
+    job_chunk_start,
+    job_finish,
+    job_progress,
+)
 from .lifecycle import DeployRefused, leakage_decision_record, model_bootstrap, model_deploy, model_rollback
 from .replay import ReplayRefused, scores_replay
 from .rollup import accounts_rollup
@@ -36,7 +44,13 @@ __all__ = [
     "decision_restating",
     "decisions_record",
     "defaults_ensure",
-    "job_chunk_done",
+    "RESCORE_TOPIC",
+    "ChunkOutcome",
+    "batch_reap",
+    "job_batch_finish",
+    "job_chunk_run",
+    "job_chunk_start",
+    "job_chunks_publish",
     "job_finish",
     "job_progress",
     "lead_feedback_record",

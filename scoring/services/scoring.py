@@ -85,6 +85,7 @@ def _score_chunk(
     actor,
     reason: str,
     as_of: datetime | None = None,
+    rollup_accounts: bool = True,
 ) -> RescoreResult:
     now = as_of or timezone.now()
     settings_row = ScoringSettings.load()
@@ -164,7 +165,8 @@ def _score_chunk(
             )
         decisions_record(decisions=decisions)
         lead_scores_upsert(rows)
-        accounts_rollup(account_ids=account_ids_of(lead_ids=locked), program=program, cutoffs=cutoffs)
+        if rollup_accounts:
+            accounts_rollup(account_ids=account_ids_of(lead_ids=locked), program=program, cutoffs=cutoffs)
     return RescoreResult(scored=len(locked), skipped=len(lead_ids) - len(locked))
 
 
@@ -176,6 +178,7 @@ def leads_rescore(
     actor=None,
     reason: str = "",
     as_of: datetime | None = None,
+    rollup_accounts: bool = True,
 ) -> RescoreResult:
     """Rescore leads in chunks; a chunk that fails is retried lead by lead so one bad lead stops nothing.
     `as_of` scores them from what was known at that moment and dates the decisions then (history replay)."""
@@ -197,14 +200,18 @@ def leads_rescore(
                     actor=actor,
                     reason=reason,
                     as_of=as_of,
+                    rollup_accounts=rollup_accounts,
                 )
             )
-        except Exception:
+        except Exception as exc:
             if len(chunk) == 1:
                 logger.exception("rescoring lead %s failed", chunk[0])
                 result.failed += 1
                 result.errors.append((chunk[0], "scoring failed; see the log"))
                 continue
+            logger.exception(
+                "rescoring %d leads as one chunk failed; rescoring them lead by lead", len(chunk)
+            )
             for lead_id in chunk:
                 result.merge(
                     leads_rescore(
@@ -214,8 +221,13 @@ def leads_rescore(
                         actor=actor,
                         reason=reason,
                         as_of=as_of,
+                        rollup_accounts=rollup_accounts,
                     )
                 )
+            # Recorded after the leads' own errors: the caller (a batch Job) shows the fallback.
+            result.errors.append(
+                (chunk[0], f"a chunk of {len(chunk)} leads failed ({exc}); scored lead by lead")
+            )
     return result
 
 

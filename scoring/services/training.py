@@ -13,9 +13,10 @@ from leadscoring.models import Lead
 
 from .. import selectors
 from ..features import lead_signal_frame
+from ..integrations.outbox import task_publish
 from ..models import Job, LeadFeedback, ScoringModel, ScoringProgram, ScoringSettings
 from .artifacts import artifact_save
-from .jobs import job_progress
+from .jobs import job_finish, job_progress
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +187,18 @@ def model_train_start(*, model: ScoringModel, actor=None) -> Job:
     job = Job.objects.create(kind=Job.Kind.TRAIN, model=model, created_by=actor, params={"model": model.pk})
     model.status, model.progress, model.progress_message = ScoringModel.Status.TRAINING, 0, "Queued"
     model.save(update_fields=["status", "progress", "progress_message"])
-    transaction.on_commit(lambda: model_train_task.delay(job.pk))
+
+    def publish() -> None:
+        # A broker that is down must not turn the stored request into a 500, nor leave it queued
+        # forever: the Job says so, and ops train again.
+        if not task_publish(model_train_task, job.pk):
+            error = "the task queue (broker) was unavailable; train again"
+            ScoringModel.objects.filter(pk=model.pk).update(
+                status=ScoringModel.Status.FAILED, error=error, progress_message="Failed"
+            )
+            job_finish(job=Job.objects.get(pk=job.pk), error=error)
+
+    transaction.on_commit(publish)
     return job
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from leadscoring.models import ActivityEvent
+from scoring.models import OutboxMessage
 
 from .conftest import API, LeadFactory, assert_error
 
@@ -96,7 +97,10 @@ def test_a_list_reports_each_item_and_bad_items_fail_nothing_else(
     assert "kind" in body["results"][2]["errors"]
     assert body["results"][4]["errors"] == {"lead_id": ["No such lead."]}
     assert ActivityEvent.objects.count() == 3
-    assert len(callbacks) == 2  # one rescore per lead touched, not per event
+    # One rescore request per lead touched, not per event, and one drain published after the commit.
+    waiting = OutboxMessage.objects.filter(topic="scoring.rescore", delivered_at__isnull=True)
+    assert sorted(waiting.values_list("key", flat=True)) == sorted([str(lead.pk), str(other.pk)])
+    assert [c.__name__ for c in callbacks] == ["_drain_publish"]
 
 
 def test_a_list_over_the_limit_is_413(integration):
