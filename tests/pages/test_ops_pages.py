@@ -1,5 +1,6 @@
 """The performance dashboard, the settings page and the audit page: content, role refusals and edits."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -52,7 +53,8 @@ def test_performance_dashboard_renders_kpis_and_every_chart(client, ops, leads):
         for chart in CHART_IDS:
             assert f'id="{chart}"' in body, chart
         assert "/static/vendor/plotly.min.js" in body
-        assert "cdn" not in body.lower()
+        # Offline machines: no script, style or link may come from another host (a CDN).
+        assert not re.search(r'(?:src|href)="(?:https?:)?//', body)
         labels = [c["label"] for c in page.context["kpi_cards"]]
         assert labels[0] == "Lead volume" and "Revenue attributed" in labels
         assert page.context["k"]["lead_volume"] == 3
