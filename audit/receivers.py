@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from leadscoring.signals import personal_data_read
+from leadscoring.signals import lead_erased, personal_data_read
 
 from .models import PersonalDataAccess
+from .services.erasure import copies_scrub
 
 
 @receiver(personal_data_read, dispatch_uid="audit.personal_data_access_log")
@@ -22,3 +23,8 @@ def personal_data_access_log(sender, *, leads, user, integration, channel, actio
         )
         for lead in leads
     )
+
+
+@receiver(lead_erased, dispatch_uid="audit.erased_copies_scrub")
+def erased_copies_scrub(sender, *, lead, needles, wiped, actor, reason, request_ref, **kwargs) -> None:
+    copies_scrub(lead=lead, needles=needles, wiped=wiped, actor=actor, reason=reason, request_ref=request_ref)

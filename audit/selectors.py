@@ -147,3 +147,16 @@ def config_changes(limit: int = HISTORY_SIZE) -> list[dict]:
             )
     rows.sort(key=lambda r: r["at"], reverse=True)
     return rows[:limit]
+
+
+def person_lead(*, ref: str) -> Lead | None:
+    """The lead a data-subject request names: by id (digits), e-mail (with an @) or external id."""
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    if "@" in ref:
+        return Lead.objects.filter(Q(email=ref) | Q(email=ref.lower())).order_by("pk").first()
+    found = Lead.objects.filter(external_id=ref).order_by("pk").first()
+    if found is None and ref.isdigit() and len(ref) <= 18:
+        found = Lead.objects.filter(pk=int(ref)).first()
+    return found

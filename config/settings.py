@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "import_export",
+    "pgtrigger",  # the decision log's append-only trigger on PostgreSQL
     "leadscoring",
     "scoring",
     "audit",

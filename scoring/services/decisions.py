@@ -18,6 +18,7 @@ from django.db import connection
 
 from ..models import LeadScore, ScoreSnapshot
 from ..signals import decisions_recorded
+from .chain import decision_digest
 
 DECISION_COLUMNS = (
     "lead_id",
@@ -37,6 +38,8 @@ DECISION_COLUMNS = (
     "actor_id",
     "created_at",
 )
+# What a decision's content digest covers (the hash chain): every column a writer fills.
+DIGEST_COLUMNS = DECISION_COLUMNS
 JSON_COLUMNS = frozenset({"subtotals", "top_factors", "missing_signals", "inputs"})
 REASON_LENGTH = ScoreSnapshot._meta.get_field("reason").max_length
 _columns_of = attrgetter(*DECISION_COLUMNS)
@@ -112,19 +115,27 @@ def _fields(decision: DecisionRow) -> dict:
     return dict(zip(DECISION_COLUMNS, _columns_of(decision), strict=True))
 
 
+def _sealed_fields(decision: DecisionRow) -> dict:
+    fields = _fields(decision)
+    return {**fields, "content_sha256": decision_digest(fields)}
+
+
 def decisions_record(*, decisions: list[DecisionRow]) -> int:
     """Append decisions to the log in one statement; the caller's transaction holds them. Returns how many."""
     if not decisions:
         return 0
     if connection.vendor != "postgresql":
-        ScoreSnapshot.objects.bulk_create([ScoreSnapshot(**_fields(d)) for d in decisions], batch_size=500)
+        ScoreSnapshot.objects.bulk_create(
+            [ScoreSnapshot(**_sealed_fields(d)) for d in decisions], batch_size=500
+        )
         decisions_recorded.send(sender=DecisionRow, decisions=decisions)
         return len(decisions)
     json_positions = [i for i, column in enumerate(DECISION_COLUMNS) if column in JSON_COLUMNS]
-    sql = f"COPY {ScoreSnapshot._meta.db_table} ({', '.join(DECISION_COLUMNS)}) FROM STDIN"
+    sql = f"COPY {ScoreSnapshot._meta.db_table} ({', '.join(DECISION_COLUMNS)}, content_sha256) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for decision in decisions:
             values = list(_columns_of(decision))
+            values.append(decision_digest(dict(zip(DECISION_COLUMNS, values, strict=True))))
             for i in json_positions:
                 values[i] = json.dumps(values[i])
             copy.write_row(values)
@@ -134,6 +145,6 @@ def decisions_record(*, decisions: list[DecisionRow]) -> int:
 
 def decision_record(*, decision: DecisionRow) -> ScoreSnapshot:
     """Append one decision and return it as stored (one row: COPY would buy nothing)."""
-    snapshot = ScoreSnapshot.objects.create(**_fields(decision))
+    snapshot = ScoreSnapshot.objects.create(**_sealed_fields(decision))
     decisions_recorded.send(sender=DecisionRow, decisions=[decision])
     return snapshot
