@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class PersonalDataAccess(models.Model):
@@ -34,11 +35,14 @@ class DecisionLink(models.Model):
     """One link of a program's hash chain over the decision log, appended by the sealer (audit.chain).
 
     `position` orders a program's links in the order the sealer saw their decisions committed; each link
-    hashes the previous link, the decision's id and its content digest. The decision is referenced by
-    id only (no foreign key): a row deleted behind the trigger's back leaves its link, and verify says so.
+    hashes the previous link, the decision's id and its content digest. The foreign key makes the
+    database refuse to delete a sealed decision without its link; deleting both leaves a gap in the
+    positions, which verify reports.
     """
 
-    snapshot_id = models.BigIntegerField(primary_key=True)
+    snapshot = models.OneToOneField(
+        "scoring.ScoreSnapshot", primary_key=True, on_delete=models.CASCADE, related_name="chain_link"
+    )
     program_id = models.BigIntegerField()
     position = models.BigIntegerField()
     content_sha256 = models.CharField(max_length=64)
@@ -105,3 +109,82 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} export {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionPolicy(models.Model):
+    """How long one kind of record is kept, edited in the admin; the retention task applies it."""
+
+    class Kind(models.TextChoices):
+        EVENTS = "events", "Activity events"
+        DECISIONS = "decisions", "Scoring decisions"
+        HISTORY = "history", "CRM change history (leads, accounts, events, deals)"
+        ACCESS_LOGS = "access_logs", "Personal-data access log"
+
+    class Action(models.TextChoices):
+        PURGE = "purge", "Delete"
+        ANONYMISE = "anonymise", "Anonymise (events: URL query strings and properties wiped)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, unique=True)
+    max_age_days = models.PositiveIntegerField(help_text="Records older than this many days are purged.")
+    action = models.CharField(max_length=16, choices=Action.choices, default=Action.PURGE)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "retention policies"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.max_age_days} days"
+
+
+class RetentionRun(models.Model):
+    """One application of the policies (or a dry run): what was, or would be, purged per kind."""
+
+    dry_run = models.BooleanField(default=True)
+    counts = models.JSONField(default=dict)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"retention {'dry run' if self.dry_run else 'run'} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ChainAnchor(models.Model):
+    """Where a program's chain starts after retention purged its oldest decisions: verify starts here.
+
+    The purged decisions' links go with them; the last one's hash stays here, and verify continues the
+    chain from it."""
+
+    program_id = models.BigIntegerField(unique=True)
+    through_position = models.BigIntegerField()
+    link_sha256 = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"program {self.program_id} purged through #{self.through_position}"
+
+
+class UserActivity(models.Model):
+    """A sign-in, a failed sign-in, a lock-out or a sign-out: who (or which username was tried), when, from where."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Signed in"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+        LOCKED_OUT = "locked_out", "Locked out (too many failed sign-ins)"
+        LOGOUT = "logout", "Signed out"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, default="")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "user activity"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username} {self.created_at:%Y-%m-%d %H:%M}"

@@ -107,7 +107,7 @@ def _attributes_kept(attributes: dict, needles: list[str]) -> tuple[dict, int]:
     return kept, wiped
 
 
-def _url_kept(url: str) -> str:
+def url_kept(url: str) -> str:
     # Query strings and fragments carry e-mails, names and tracking ids; the page itself does not.
     if not url:
         return url
@@ -144,14 +144,14 @@ def lead_erase(*, lead: Lead, actor=None, reason: str = "", request_ref: str = "
 
         events = list(ActivityEvent.objects.filter(lead=lead))
         for event in events:
-            event.url = _url_kept(event.url)
+            event.url = url_kept(event.url)
             event.properties = {}
             event.external_id = scrubbed(event.external_id, needles)
         ActivityEvent.objects.bulk_update(events, ["url", "properties", "external_id"], batch_size=500)
         event_history = ActivityEvent.history.filter(lead_id=lead.pk)
         for row in event_history.only("history_id", "url", "external_id"):
             event_history.filter(history_id=row.history_id).update(
-                url=_url_kept(row.url), properties={}, external_id=scrubbed(row.external_id, needles)
+                url=url_kept(row.url), properties={}, external_id=scrubbed(row.external_id, needles)
             )
         wiped["events"] = len(events)
 

@@ -26,7 +26,7 @@ from scoring.models import ScoreSnapshot, ScoringProgram
 from scoring.services.chain import decision_digest, link_digest
 from scoring.services.decisions import DIGEST_COLUMNS
 
-from ..models import DecisionLink, DecisionRedaction
+from ..models import ChainAnchor, DecisionLink, DecisionRedaction
 
 GENESIS = "0" * 64
 SEAL_BATCH = 5000
@@ -104,6 +104,7 @@ class ChainReport:
     links: int = 0
     redacted: int = 0
     unsealed: int = 0
+    head: str = ""
     broken: dict | None = None
 
     def as_dict(self) -> dict:
@@ -134,7 +135,10 @@ def program_verify(*, program: ScoringProgram, chunk: int = 2000) -> ChainReport
             snapshot_id__in=ScoreSnapshot.objects.filter(program=program).values("pk")
         )
     }
-    previous, expected_position = GENESIS, 1
+    anchor = ChainAnchor.objects.filter(program_id=program.pk).first()
+    previous, expected_position = (
+        (anchor.link_sha256, anchor.through_position + 1) if anchor else (GENESIS, 1)
+    )
     links = DecisionLink.objects.filter(program_id=program.pk).order_by("position")
     buffer: list[DecisionLink] = []
 
@@ -154,7 +158,7 @@ def program_verify(*, program: ScoringProgram, chunk: int = 2000) -> ChainReport
                 previous=previous, snapshot_id=link.snapshot_id, content_sha256=link.content_sha256
             ) != (link.link_sha256):
                 return _broken(link, "the link does not hash the link before it (a link was edited)")
-            previous = link.link_sha256
+            previous = report.head = link.link_sha256
             row = rows.get(link.snapshot_id)
             if row is None:
                 return _broken(link, "the decision was deleted")

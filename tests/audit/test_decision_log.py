@@ -97,10 +97,12 @@ def test_verify_names_the_first_altered_decision_behind_the_triggers_back():
 def test_verify_finds_a_deleted_decision_and_an_edited_link():
     decisions = _decisions(4)
     decision_log_seal()
+    # The link's foreign key (checked at commit) refuses the decision's deletion alone; both: a gap.
     with pgtrigger.ignore(DECISION_LOG_TRIGGER):
         ScoreSnapshot.objects.filter(pk=decisions[1].pk).delete()
     broken = decision_log_verify().programs[0].broken
-    assert (broken["decision_id"], broken["problem"]) == (decisions[1].pk, "the decision was deleted")
+    assert (broken["position"], broken["decision_id"]) == (3, decisions[2].pk)
+    assert broken["problem"] == "a gap in the chain: position 2 is missing"
 
     DecisionLink.objects.filter(snapshot_id=decisions[0].pk).update(link_sha256="f" * 64)
     broken = decision_log_verify(seal=False).programs[0].broken
