@@ -120,9 +120,7 @@ def test_failed_sign_ins_are_logged_and_throttled_after_five(client, settings):
     cache.clear()
     make_user("victor", "Ops")
     for _ in range(5):
-        client.post(
-            "/accounts/login/", {"username": "victor", "password": "wrong"}, REMOTE_ADDR="10.9.8.7"
-        )
+        client.post("/accounts/login/", {"username": "victor", "password": "wrong"}, REMOTE_ADDR="10.9.8.7")
     locked = client.post(
         "/accounts/login/", {"username": "victor", "password": "pw-victor"}, REMOTE_ADDR="10.9.8.7"
     )
