@@ -33,7 +33,7 @@ class Command(BaseCommand):
                         f"; BROKEN at position {b['position']} (decision {b['decision_id']}): {b['problem']}"
                     )
                 else:
-                    line += "; intact"
+                    line += f"; intact; head link {chain.head or '-'}"
                 self.stdout.write(line)
         if not report.ok:
             raise CommandError("the decision log's hash chain is broken")
