@@ -95,7 +95,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO scoring_scoresnapshot (lead_id, created_at, {names})
-                SELECT l.id, now() - (g % 365) * interval '1 day' - (g % 86400) * interval '1 second', {names}
+                SELECT l.id, now() - (g %% 365) * interval '1 day' - (g %% 86400) * interval '1 second', {names}
                 FROM generate_series(1, %s) AS g
                 JOIN LATERAL (SELECT * FROM scoring_scoresnapshot WHERE id = %s) AS t ON true
                 JOIN LATERAL (SELECT id FROM leadscoring_lead ORDER BY id OFFSET (g %% %s) LIMIT 1) AS l ON true""",
