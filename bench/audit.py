@@ -95,11 +95,12 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO scoring_scoresnapshot (lead_id, created_at, {names})
-                SELECT l.id, now() - (g %% 365) * interval '1 day' - (g %% 86400) * interval '1 second', {names}
-                FROM generate_series(1, %s) AS g
-                JOIN LATERAL (SELECT * FROM scoring_scoresnapshot WHERE id = %s) AS t ON true
-                JOIN LATERAL (SELECT id FROM leadscoring_lead ORDER BY id OFFSET (g %% %s) LIMIT 1) AS l ON true""",
-                [missing, decision.pk, min(args.leads, Lead.objects.count())],
+                SELECT ids.a[1 + g %% array_length(ids.a, 1)],
+                       now() - (g %% 365) * interval '1 day' - (g %% 86400) * interval '1 second', {names}
+                FROM generate_series(1, %s) AS g,
+                     (SELECT * FROM scoring_scoresnapshot WHERE id = %s) AS t,
+                     (SELECT array_agg(id ORDER BY id) AS a FROM leadscoring_lead) AS ids""",
+                [missing, decision.pk],
             )
 
     person = Lead.objects.filter(erased_at__isnull=True).exclude(pk=lead.pk).order_by("id").first()

@@ -163,3 +163,21 @@ def test_postgresql_refuses_update_and_delete_of_a_decision_at_the_database():
     with pytest.raises(DatabaseError), transaction.atomic():
         ScoreSnapshot.objects.filter(pk=decision.pk).delete()
     assert ScoreSnapshot.objects.get(pk=decision.pk).score == decision.score
+
+
+def test_a_decision_committed_after_a_higher_id_was_sealed_is_sealed_next_not_skipped():
+    # Two workers: the one holding the lower id commits last. Its row must still join the chain.
+    lead = LeadFactory()
+    late = ScoreSnapshot(lead=lead, program=program_default(), score=1, tier="Cold", trigger="batch")
+    early = ScoreSnapshot(lead=lead, program=program_default(), score=2, tier="Cold", trigger="batch")
+    early.id, late.id = 1000, 900
+    early.save(force_insert=True)
+    assert decision_log_seal() == 1
+    late.save(force_insert=True)
+
+    assert decision_log_seal() == 1
+    assert list(DecisionLink.objects.order_by("position").values_list("snapshot_id", flat=True)) == [
+        1000,
+        900,
+    ]
+    assert decision_log_verify().ok
