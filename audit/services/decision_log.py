@@ -66,13 +66,20 @@ def program_seal(*, program_id: int, full: bool = False) -> int:
                 ScoreSnapshot.objects.filter(program_id=program_id, id__gt=after)
                 .filter(~Exists(DecisionLink.objects.filter(snapshot_id=OuterRef("pk"))))
                 .order_by("id")
-                .values_list("id", "content_sha256", *DIGEST_COLUMNS)[:SEAL_BATCH]
+                .values_list("id", "content_sha256")[:SEAL_BATCH]
             )
             if not batch:
                 break
+            # Only rows written before digests existed need their columns read (and digested) here.
+            undigested = {
+                row[0]: decision_digest(dict(zip(DIGEST_COLUMNS, row[1:], strict=True)))
+                for row in ScoreSnapshot.objects.filter(pk__in=[i for i, c in batch if not c]).values_list(
+                    "id", *DIGEST_COLUMNS
+                )
+            }
             links = []
-            for snapshot_id, content, *values in batch:
-                content = content or decision_digest(dict(zip(DIGEST_COLUMNS, values, strict=True)))
+            for snapshot_id, content in batch:
+                content = content or undigested[snapshot_id]
                 position += 1
                 previous = link_digest(previous=previous, snapshot_id=snapshot_id, content_sha256=content)
                 links.append(

@@ -184,3 +184,13 @@ def test_a_decision_committed_after_a_higher_id_was_sealed_is_sealed_next_not_sk
         900,
     ]
     assert decision_log_verify().ok
+
+
+def test_decisions_written_before_digests_existed_are_digested_when_sealed():
+    decisions = _decisions(2)
+    _tamper(decisions[0].pk, content_sha256="")  # what the migration leaves on older rows
+
+    assert decision_log_seal() == 2
+    # Verify recomputes every digest from the columns: the sealer's must be the same.
+    assert len(DecisionLink.objects.get(snapshot_id=decisions[0].pk).content_sha256) == 64
+    assert decision_log_verify().ok
