@@ -12,8 +12,11 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from leadscoring.models import Lead
 from scoring.analytics import qualification_threshold, won_statuses
@@ -26,9 +29,17 @@ PSI_WATCH, PSI_ALERT = 0.10, 0.25
 # The four-fifths rule: a group qualified at under 80 % of the best group's rate is flagged.
 FOUR_FIFTHS = 0.8
 MIN_GROUP = 30  # closed leads a group needs before its rates mean anything
-# Where a lead is from can stand in for national origin; source, seniority and the like are what the model
-# is meant to weigh, so they are not audited as groups.
-BIAS_DIMENSIONS = (("country", "Country"),)
+# Where a lead is from can stand in for national origin; source, seniority, region and the owning rep are
+# what the model is meant to weigh, or what it should not pick up from the rep's habits, so they are
+# audited too; ops staff add lead attributes with settings.BIAS_ATTRIBUTES (keys of Lead.attributes).
+BIAS_DIMENSIONS = (
+    ("country", "Country"),
+    ("source", "Source"),
+    ("seniority", "Seniority"),
+    ("account__region", "Region"),
+    ("owner__username", "Rep"),
+)
+SIGNIFICANCE = 0.05  # a gap whose two-proportion z-test p-value is at or above this is not called
 RECENT_DECISIONS = 2000
 FILL_SHIFT = 0.20  # a signal filled 20 points more or less often than in training
 FEEDBACK_DAYS = 90
@@ -215,10 +226,23 @@ def drift(model: ScoringModel, program: ScoringProgram) -> dict:
 # ---------------------------------------------------------------- bias (live)
 
 
+def _gap_p_value(group: dict, best: dict) -> float:
+    """Two-proportion z-test of a group's qualification rate against the best group's (two-sided)."""
+    counts = [group["qualified"], best["qualified"]]
+    sizes = [group["n"], best["n"]]
+    if sum(counts) in (0, sum(sizes)):
+        return 1.0
+    _, p_value = proportions_ztest(counts, sizes)
+    return float(p_value)
+
+
 def bias(model: ScoringModel, program: ScoringProgram, threshold: float | None = None) -> dict:
-    """Per country, over closed leads as the version scores them: how often each group
+    """Per country, source, seniority, region, rep (and the attributes ops staff chose), over closed leads
+    as the version scores them: how often each group
     qualifies (Warm or better) against the best-qualified group (the four-fifths rule), next to how often
-    it actually wins, so a gap the outcomes do not explain stands out."""
+    it actually wins, so a gap the outcomes do not explain stands out. A flagged group carries its Wilson
+    95 % interval and the two-proportion z-test p-value against the best group; an unexplained gap that is
+    not significant is a watch, not an alert."""
     won = won_statuses(program)
     threshold = qualification_threshold(tiers_for(program=program))
     basis = (
@@ -226,10 +250,21 @@ def bias(model: ScoringModel, program: ScoringProgram, threshold: float | None =
     )
     closed = LeadScore.objects.filter(program=program, model=model, lead__status__in=[*won, Lead.Status.LOST])
     rows = []
-    for field, title in BIAS_DIMENSIONS:
+    dimensions = [
+        *BIAS_DIMENSIONS,
+        *((f"attributes__{key}", key) for key in getattr(settings, "BIAS_ATTRIBUTES", ())),
+    ]
+    for field, title in dimensions:
+        # Attribute keys may hold spaces: read as JSON text under one alias, like every other dimension.
+        group = (
+            KeyTextTransform(field.removeprefix("attributes__"), "lead__attributes")
+            if field.startswith("attributes__")
+            else F(f"lead__{field}")
+        )
         groups = [
             g
-            for g in closed.values(f"lead__{field}")
+            for g in closed.annotate(group=group)
+            .values("group")
             .annotate(
                 n=Count("pk"),
                 qualified=Count("pk", filter=Q(score__gte=threshold)),
@@ -253,14 +288,19 @@ def bias(model: ScoringModel, program: ScoringProgram, threshold: float | None =
                 continue
             flagged += 1
             unexplained = best["win_rate"] and g["win_rate"] >= FOUR_FIFTHS * best["win_rate"]
+            low, high = proportion_confint(g["qualified"], g["n"], alpha=SIGNIFICANCE, method="wilson")
+            p_value = _gap_p_value(g, best)
+            significant = p_value < SIGNIFICANCE
+            verdict = ": the outcomes do not explain the gap" if unexplained else ": it also wins less"
+            if not significant:
+                verdict += f" (not significant at p < {SIGNIFICANCE:g})"
             rows.append(
                 _row(
-                    f"{title}: {g[f'lead__{field}'] or '(unknown)'}",
-                    f"qualified {_pct(g['selection'])} vs {_pct(best['selection'])} "
-                    f"({best[f'lead__{field}'] or '(unknown)'}), ratio {ratio:.2f}; wins {_pct(g['win_rate'])} "
-                    f"vs {_pct(best['win_rate'])}"
-                    + (": the outcomes do not explain the gap" if unexplained else ": it also wins less"),
-                    ALERT if unexplained else "",
+                    f"{title}: {g['group'] or '(unknown)'}",
+                    f"qualified {_pct(g['selection'])} (95 % CI {_pct(low)}–{_pct(high)}, n={g['n']}) vs "
+                    f"{_pct(best['selection'])} ({best['group'] or '(unknown)'}), ratio {ratio:.2f}, "
+                    f"p={p_value:.3g}; wins {_pct(g['win_rate'])} vs {_pct(best['win_rate'])}" + verdict,
+                    (ALERT if significant else WATCH) if unexplained else "",
                 )
             )
         if not flagged:
@@ -269,7 +309,7 @@ def bias(model: ScoringModel, program: ScoringProgram, threshold: float | None =
                 _row(
                     title,
                     f"{len(groups)} groups; every one qualifies at {FOUR_FIFTHS:.0%}+ of the best "
-                    f"(lowest {low[f'lead__{field}'] or '(unknown)'} at {_pct(low['selection'])})",
+                    f"(lowest {low['group'] or '(unknown)'} at {_pct(low['selection'])})",
                 )
             )
     flagged_rows = [r for r in rows if r["level"]]

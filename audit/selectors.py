@@ -147,3 +147,126 @@ def config_changes(limit: int = HISTORY_SIZE) -> list[dict]:
             )
     rows.sort(key=lambda r: r["at"], reverse=True)
     return rows[:limit]
+
+
+def person_lead(*, ref: str) -> Lead | None:
+    """The lead a data-subject request names: by id (digits), e-mail (with an @) or external id."""
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    if "@" in ref:
+        return Lead.objects.filter(Q(email=ref) | Q(email=ref.lower())).order_by("pk").first()
+    found = Lead.objects.filter(external_id=ref).order_by("pk").first()
+    if found is None and ref.isdigit() and len(ref) <= 18:
+        found = Lead.objects.filter(pk=int(ref)).first()
+    return found
+
+
+ACTIVITY_KINDS = ("sign-in", "config", "export", "erasure", "admin", "read")
+
+
+def activity_stream(
+    *, start=None, end=None, kind: str = "", actor: str = "", limit: int | None = 200
+) -> list[dict]:
+    """One stream of what people did, newest first: sign-ins (and failures, lock-outs), configuration
+    changes, exports, erasures, admin actions and personal-data reads. Each row: at, kind, actor, ip, what.
+    Only sign-ins record an address; the other sources never stored one."""
+    from django.contrib.admin.models import LogEntry
+
+    from .models import Erasure, ExportLog, UserActivity
+
+    def window(queryset, field: str):
+        if start is not None:
+            queryset = queryset.filter(**{f"{field}__gte": start})
+        if end is not None:
+            queryset = queryset.filter(**{f"{field}__lt": end})
+        order = queryset.order_by(f"-{field}")
+        return order[:limit] if limit else order.iterator(chunk_size=2000)
+
+    def user_name(user) -> str:
+        return user.get_username() if user is not None else ""
+
+    rows: list[dict] = []
+    if kind in ("", "sign-in"):
+        for a in window(UserActivity.objects.select_related("user"), "created_at"):
+            who = user_name(a.user) or a.username
+            rows.append(
+                {
+                    "at": a.created_at,
+                    "kind": "sign-in",
+                    "actor": who,
+                    "ip": a.ip or "",
+                    "what": a.get_kind_display(),
+                }
+            )
+    if kind in ("", "config"):
+        for change in config_changes(limit=limit or 10**9):
+            if (start is None or change["at"] >= start) and (end is None or change["at"] < end):
+                rows.append(
+                    {
+                        "at": change["at"],
+                        "kind": "config",
+                        "actor": user_name(change["user"]),
+                        "ip": "",
+                        "what": f"{change['type']} {change['label']}"
+                        + (f" ({change['reason']})" if change["reason"] else ""),
+                    }
+                )
+    if kind in ("", "export"):
+        for e in window(ExportLog.objects.select_related("user"), "created_at"):
+            rows.append(
+                {
+                    "at": e.created_at,
+                    "kind": "export",
+                    "actor": user_name(e.user),
+                    "ip": "",
+                    "what": f"{e.kind}: {e.rows:,} rows, sha256 {e.sha256[:12]}",
+                }
+            )
+    if kind in ("", "erasure"):
+        for e in window(Erasure.objects.select_related("user"), "created_at"):
+            rows.append(
+                {
+                    "at": e.created_at,
+                    "kind": "erasure",
+                    "actor": user_name(e.user),
+                    "ip": "",
+                    "what": f"lead {e.lead_id} erased ({e.request_ref or e.reason})",
+                }
+            )
+    if kind in ("", "admin"):
+        for e in window(LogEntry.objects.select_related("user", "content_type"), "action_time"):
+            rows.append(
+                {
+                    "at": e.action_time,
+                    "kind": "admin",
+                    "actor": user_name(e.user),
+                    "ip": "",
+                    "what": f"{e.get_change_message() or 'changed'}: {e.content_type.name if e.content_type else ''} {e.object_repr}",
+                }
+            )
+    if kind in ("", "read"):
+        for a in window(PersonalDataAccess.objects.select_related("user"), "created_at"):
+            rows.append(
+                {
+                    "at": a.created_at,
+                    "kind": "read",
+                    "actor": user_name(a.user) or a.integration,
+                    "ip": "",
+                    "what": f"{a.channel} {a.action}: lead {a.lead_external_id}",
+                }
+            )
+    if actor:
+        rows = [r for r in rows if actor.lower() in (r["actor"] or "").lower()]
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return rows[:limit] if limit else rows
+
+
+def decisions_summary(*, program: ScoringProgram, start, end) -> dict:
+    """Decisions in [start, end): how many, per cause and per tier (two grouped queries)."""
+    from django.db.models import Count
+
+    decisions = ScoreSnapshot.objects.filter(program=program, created_at__gte=start, created_at__lt=end)
+    by_trigger = list(decisions.values("trigger").annotate(n=Count("pk")).order_by("-n"))
+    by_tier = list(decisions.values("tier").annotate(n=Count("pk")).order_by("-n"))
+    return {"total": sum(r["n"] for r in by_trigger), "by_trigger": by_trigger, "by_tier": by_tier}

@@ -22,6 +22,7 @@ def nav_for(user, active: str) -> dict:
         "performance": ops or compliance,
         "settings": ops,
         "audit": ops or compliance,
+        "compliance": compliance,
         "admin": user.is_staff,
         "role_label": role if (ops or rep or compliance) else "",
     }

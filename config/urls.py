@@ -13,6 +13,7 @@ register_converter(IdPathConverter, "id")
 api_v1 = [
     path("", include("scoring.api.urls")),
     path("audit/", include("audit.api.urls")),
+    path("", include("audit.api.lead_urls")),
 ]
 
 urlpatterns = [

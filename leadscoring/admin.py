@@ -5,6 +5,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from .erasure import lead_erase
 from .importing.formats import IMPORT_FORMATS
 from .models import Account, ActivityEvent, Deal, IntegrationKey, Lead, Rep
 from .resources import AccountResource, ActivityEventResource, DealResource, LeadResource
@@ -58,11 +59,34 @@ class RepAdmin(SimpleHistoryAdmin):
 class LeadAdmin(HistoryImportAdmin):
     resource_classes = [LeadResource]
     list_display = ("__str__", "email", "account", "source", "country", "owner", "status", "created_at")
-    list_filter = ("status", "source", "seniority", "country", "do_not_email", "unsubscribed")
+    list_filter = (
+        "status",
+        "source",
+        "seniority",
+        "country",
+        "do_not_email",
+        "unsubscribed",
+        "do_not_process",
+    )
     search_fields = ("external_id", "email", "first_name", "last_name", "account__name")
     list_select_related = ("account", "owner")
     raw_id_fields = ("account",)
     date_hierarchy = "created_at"
+    readonly_fields = ("erased_at",)
+
+    # Deleting a lead erases the person: the confirmation lists what is wiped, not a cascade of decisions.
+    def get_deleted_objects(self, objs, request):
+        to_erase = [
+            f"{lead._meta.verbose_name}: {lead} (personal data erased; decisions kept)" for lead in objs
+        ]
+        return to_erase, {"leads erased": len(to_erase)}, set(), []
+
+    def delete_model(self, request, obj):
+        lead_erase(lead=obj, actor=request.user, reason="deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        for lead in queryset:
+            lead_erase(lead=lead, actor=request.user, reason="deleted in the admin")
 
 
 @admin.register(ActivityEvent)

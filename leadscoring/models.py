@@ -71,6 +71,20 @@ class Rep(models.Model):
         return self.user.get_full_name() or self.user.username
 
 
+class LeadQuerySet(models.QuerySet):
+    def delete(self):
+        """Deleting leads erases them: their decisions and aggregates stay, their identity goes."""
+        from .erasure import lead_erase
+
+        leads = list(self)
+        for lead in leads:
+            lead_erase(lead=lead, reason="lead deleted")
+        return len(leads), {self.model._meta.label: len(leads)}
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class Lead(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -120,12 +134,21 @@ class Lead(models.Model):
     do_not_email = models.BooleanField(default=False)
     do_not_call = models.BooleanField(default=False)
     unsubscribed = models.BooleanField(default=False)
+    do_not_process = models.BooleanField(
+        default=False,
+        help_text="Consent withdrawn: never scored, exported to a CRM or sent in a webhook.",
+    )
     attributes = models.JSONField(
         default=dict, blank=True, help_text="Any other CRM column; each key can become a Signal."
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the person's data was erased (GDPR/CCPA)."
+    )
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -141,6 +164,33 @@ class Lead(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def delete(self, using=None, keep_parents=False):
+        """A lead is never deleted from under its decisions: deleting it erases the person instead."""
+        from .erasure import lead_erase
+
+        lead_erase(lead=self, reason="lead deleted")
+        return 1, {self._meta.label: 1}
+
+    delete.alters_data = True
+
+
+class ErasedIdentity(models.Model):
+    """An erased person's external id, kept only as a sha256, so a re-import or API write is refused."""
+
+    source_system = models.CharField(max_length=64)
+    external_id_sha256 = models.CharField(max_length=64)
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "external_id_sha256"], name="erased_identity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_system}:{self.external_id_sha256[:12]}"
 
 
 class ActivityEvent(models.Model):

@@ -12,14 +12,17 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from .erasure import erased_refusal, lead_erase
 from .event_time import future_error
 from .models import ActivityEvent, Lead
 from .signals import events_recorded, leads_changed, personal_data_read
 
+__all__ = ["lead_erase", "lead_upsert", "event_record", "events_record", "personal_data_read_record"]
+
 LEAD_FIELDS = {
     f.name
     for f in Lead._meta.concrete_fields
-    if f.name not in {"id", "external_id", "source_system", "attributes", "updated_at"}
+    if f.name not in {"id", "external_id", "source_system", "attributes", "updated_at", "erased_at"}
 } | {"account_id", "owner_id"}
 
 
@@ -27,6 +30,9 @@ def lead_upsert(*, source_system: str, external_id: str, fields: dict, actor=Non
     """Create or update a lead by (source_system, external_id); unknown keys go to `attributes`."""
     if not external_id:
         raise ValidationError({"external_id": ["This field is required."]})
+    refusal = erased_refusal(source_system=source_system, external_id=external_id)
+    if refusal is not None:
+        raise refusal
     known = {k: v for k, v in fields.items() if k in LEAD_FIELDS}
     extra = {k: v for k, v in fields.items() if k not in LEAD_FIELDS and k != "attributes"}
     extra.update(fields.get("attributes") or {})
@@ -37,6 +43,8 @@ def lead_upsert(*, source_system: str, external_id: str, fields: dict, actor=Non
             .first()
         )
         created = lead is None
+        if lead is not None and lead.erased_at is not None:
+            raise ValidationError({"external_id": ["This person was erased at their request."]})
         if created:
             lead = Lead(source_system=source_system, external_id=external_id)
         for name, value in known.items():

@@ -17,3 +17,8 @@ events_recorded = Signal()
 # leads: list[Lead]; user: the reader or None; integration: the key's name or "";
 # channel: "api" | "page" | "export" | "admin"; action: what was read, e.g. "leads.list"
 personal_data_read = Signal()
+
+# lead: the Lead just erased (its personal fields already wiped); needles: the personal values it held
+# (e-mail, phone, names), for the layers above to scrub from their own copies; wiped: {what: count};
+# actor: the user or None; reason, request_ref: why, and which data-subject request
+lead_erased = Signal()

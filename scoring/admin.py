@@ -351,7 +351,14 @@ class ScoreSnapshotAdmin(admin.ModelAdmin):
     raw_id_fields = ("lead", "model", "actor")
     date_hierarchy = "created_at"
 
+    # The decision log is append-only: decisions are written by scoring, never typed in, changed or deleted.
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

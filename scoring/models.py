@@ -1,5 +1,6 @@
 """What the scoring app stores: programs, signals, tiers, model versions, current scores and snapshots."""
 
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -325,10 +326,18 @@ TIER_CHANGE = ~models.Q(trigger=Trigger.MANUAL) & (
 )
 
 
-class ScoreSnapshot(models.Model):
-    """One scoring decision, with its inputs and model version: the decision log compliance reads."""
+DECISION_LOG_TRIGGER = "scoring.ScoreSnapshot:decision_log_append_only"
 
-    lead = models.ForeignKey("leadscoring.Lead", on_delete=models.CASCADE, related_name="snapshots")
+
+class ScoreSnapshot(models.Model):
+    """One scoring decision, with its inputs and model version: the decision log compliance reads.
+
+    Append-only: no admin, API or service changes or deletes a row, and on PostgreSQL a trigger refuses
+    UPDATE and DELETE (erasure, under `pgtrigger.ignore(DECISION_LOG_TRIGGER)`, is the one exception).
+    A lead is never deleted under its decisions (PROTECT; deleting a lead erases it instead).
+    """
+
+    lead = models.ForeignKey("leadscoring.Lead", on_delete=models.PROTECT, related_name="snapshots")
     program = models.ForeignKey(ScoringProgram, on_delete=models.CASCADE, related_name="+")
     model = models.ForeignKey(ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+")
     score = models.FloatField()
@@ -346,9 +355,15 @@ class ScoreSnapshot(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    content_sha256 = models.CharField(
+        max_length=64, blank=True, default="", editable=False, help_text="sha256 of the decision's content."
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        triggers = [
+            pgtrigger.Protect(name="decision_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
         indexes = [
             models.Index(fields=["lead", "program", "-created_at"]),
             # The decision log, drift and tier migration read a program's decisions by date; the
@@ -368,6 +383,15 @@ class ScoreSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} {self.score:.0f} {self.tier} ({self.trigger})"
+
+    def save(self, *args, **kwargs):
+        # Rows written outside decisions_record (fixtures, a one-off create) digest the same way.
+        if not self.content_sha256:
+            from .services.chain import decision_digest
+            from .services.decisions import DIGEST_COLUMNS
+
+            self.content_sha256 = decision_digest({c: getattr(self, c) for c in DIGEST_COLUMNS})
+        super().save(*args, **kwargs)
 
 
 class ABTest(models.Model):

@@ -17,6 +17,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pgtrigger
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -74,7 +75,9 @@ def demo_flush() -> None:
     a history row for each. Rows of other apps that cascade from a lead are deleted the same way;
     nullable references are cleared.
     """
-    with transaction.atomic():
+    # Replacing the demo replaces its decision log too: the one bulk delete the append-only trigger
+    # (scoring's, on PostgreSQL) is told to let through, since the demo is not anyone's record.
+    with transaction.atomic(), pgtrigger.ignore():
         _delete_set(Deal.objects.filter(source_system=DEMO_SOURCE))
         _delete_set(ActivityEvent.objects.filter(source=DEMO_SOURCE))
         _delete_set(Lead.objects.filter(source_system=DEMO_SOURCE))
@@ -218,6 +221,8 @@ def _lead_rows(
     rows.insert(0, "id", ids.to_numpy())
     rows["account_id"] = leads["account_external_id"].map(account_ids).astype("Int64")
     rows["owner_id"] = leads["owner"].map(owners).astype("Int64")
+    rows["do_not_process"] = False  # demo people never withdrew consent, nor were erased
+    rows["erased_at"] = pd.NaT
     return rows
 
 

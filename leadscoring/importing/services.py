@@ -7,13 +7,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from config.csv_safe import csv_writer
 
-from ..models import ActivityEvent, Lead
+from ..erasure import external_id_digest
+from ..models import ActivityEvent, ErasedIdentity, Lead
 from ..signals import events_recorded, leads_changed
 from .errors import RowError
 from .mapping import Mapping, mapping_load
@@ -90,6 +92,8 @@ class _Upsert:
             else:
                 result.rejected_rows.append(row)
 
+        if spec.model is Lead:
+            fresh = self._erased_refused(fresh)
         existing = existing_fetch(spec, [row.key for row in fresh])
         to_create, to_update, changed_fields = [], [], set()
         for row in fresh:
@@ -123,6 +127,36 @@ class _Upsert:
                 default_change_reason=self.change_reason,
             )
             result.updated += len(to_update)
+
+    def _erased_refused(self, rows: list[CleanRow]) -> list[CleanRow]:
+        """Rows for a person erased at their request are refused, unless ops allow recreating them."""
+        if getattr(settings, "ERASED_PERSON_REIMPORT", False) or not rows:
+            return rows
+        digests = {
+            row.key: external_id_digest(source_system=row.key[0], external_id=row.key[1])
+            for row in rows
+            if row.key
+        }
+        erased = set(
+            ErasedIdentity.objects.filter(external_id_sha256__in=digests.values()).values_list(
+                "source_system", "external_id_sha256"
+            )
+        )
+        kept = []
+        for row in rows:
+            if row.key and (row.key[0], digests[row.key]) in erased:
+                row.errors.append(
+                    RowError(
+                        row=row.number,
+                        column="external_id",
+                        value=row.key[1],
+                        reason="this person was erased at their request; their record may not be recreated",
+                    )
+                )
+                self.result.rejected_rows.append(row)
+            else:
+                kept.append(row)
+        return kept
 
 
 def file_import(

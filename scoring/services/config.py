@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from leadscoring.models import Lead
 
@@ -146,22 +147,26 @@ def program_seed(*, program: ScoringProgram) -> None:
     """Give a program without tiers or signals the defaults (idempotent)."""
     from ..defaults import DEFAULT_TIERS, signal_rows
 
+    # With their "created" history rows: reconstruction reads the bounds in force on a past day from them.
     if not TierDefinition.objects.filter(program=program).exists():
-        TierDefinition.objects.bulk_create(
-            TierDefinition(
-                program=program,
-                name=name,
-                rank=rank,
-                lower_bound=lower,
-                colour=colour,
-                sla_hours=sla,
-                recommended_action=action,
-                cadence_days=cadence,
-            )
-            for name, rank, lower, colour, sla, action, cadence in DEFAULT_TIERS
+        bulk_create_with_history(
+            [
+                TierDefinition(
+                    program=program,
+                    name=name,
+                    rank=rank,
+                    lower_bound=lower,
+                    colour=colour,
+                    sla_hours=sla,
+                    recommended_action=action,
+                    cadence_days=cadence,
+                )
+                for name, rank, lower, colour, sla, action, cadence in DEFAULT_TIERS
+            ],
+            TierDefinition,
         )
     if not Signal.objects.filter(program=program).exists():
-        Signal.objects.bulk_create(Signal(**row) for row in signal_rows(program.pk))
+        bulk_create_with_history([Signal(**row) for row in signal_rows(program.pk)], Signal)
 
 
 def defaults_ensure() -> ScoringProgram:

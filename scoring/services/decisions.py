@@ -9,7 +9,6 @@ bulk_create is its fast path.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -18,6 +17,7 @@ from django.db import connection
 
 from ..models import LeadScore, ScoreSnapshot
 from ..signals import decisions_recorded
+from .chain import decision_digest, json_text
 
 DECISION_COLUMNS = (
     "lead_id",
@@ -37,6 +37,8 @@ DECISION_COLUMNS = (
     "actor_id",
     "created_at",
 )
+# What a decision's content digest covers (the hash chain): every column a writer fills.
+DIGEST_COLUMNS = DECISION_COLUMNS
 JSON_COLUMNS = frozenset({"subtotals", "top_factors", "missing_signals", "inputs"})
 REASON_LENGTH = ScoreSnapshot._meta.get_field("reason").max_length
 _columns_of = attrgetter(*DECISION_COLUMNS)
@@ -112,21 +114,32 @@ def _fields(decision: DecisionRow) -> dict:
     return dict(zip(DECISION_COLUMNS, _columns_of(decision), strict=True))
 
 
+def _sealed_fields(decision: DecisionRow) -> dict:
+    fields = _fields(decision)
+    return {**fields, "content_sha256": decision_digest(fields)}
+
+
 def decisions_record(*, decisions: list[DecisionRow]) -> int:
     """Append decisions to the log in one statement; the caller's transaction holds them. Returns how many."""
     if not decisions:
         return 0
     if connection.vendor != "postgresql":
-        ScoreSnapshot.objects.bulk_create([ScoreSnapshot(**_fields(d)) for d in decisions], batch_size=500)
+        ScoreSnapshot.objects.bulk_create(
+            [ScoreSnapshot(**_sealed_fields(d)) for d in decisions], batch_size=500
+        )
         decisions_recorded.send(sender=DecisionRow, decisions=decisions)
         return len(decisions)
     json_positions = [i for i, column in enumerate(DECISION_COLUMNS) if column in JSON_COLUMNS]
-    sql = f"COPY {ScoreSnapshot._meta.db_table} ({', '.join(DECISION_COLUMNS)}) FROM STDIN"
+    sql = f"COPY {ScoreSnapshot._meta.db_table} ({', '.join(DECISION_COLUMNS)}, content_sha256) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for decision in decisions:
             values = list(_columns_of(decision))
+            # One text per JSON column, sent to the database and digested (chain.decision_digest).
+            texts = {DECISION_COLUMNS[i]: json_text(values[i]) for i in json_positions}
+            content = decision_digest(dict(zip(DECISION_COLUMNS, values, strict=True)), texts=texts)
             for i in json_positions:
-                values[i] = json.dumps(values[i])
+                values[i] = texts[DECISION_COLUMNS[i]]
+            values.append(content)
             copy.write_row(values)
     decisions_recorded.send(sender=DecisionRow, decisions=decisions)
     return len(decisions)
@@ -134,6 +147,6 @@ def decisions_record(*, decisions: list[DecisionRow]) -> int:
 
 def decision_record(*, decision: DecisionRow) -> ScoreSnapshot:
     """Append one decision and return it as stored (one row: COPY would buy nothing)."""
-    snapshot = ScoreSnapshot.objects.create(**_fields(decision))
+    snapshot = ScoreSnapshot.objects.create(**_sealed_fields(decision))
     decisions_recorded.send(sender=DecisionRow, decisions=[decision])
     return snapshot

@@ -95,7 +95,7 @@ def _score_chunk(
         # must not overwrite the later, fuller score (no lost update).
         locked = list(
             Lead.objects.select_for_update()
-            .filter(id__in=lead_ids)
+            .filter(id__in=lead_ids, do_not_process=False)  # consent withdrawn (or erased): never scored
             .order_by("id")
             .values_list("id", flat=True)
         )

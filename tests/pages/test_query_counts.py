@@ -16,7 +16,7 @@ BUDGETS = {
     "lead": 14,
     "performance": 18,
     "settings": 13,
-    "audit": 18,  # the four model-audit reports read 4 grouped queries of their own
+    "audit": 22,  # the model-audit reports: 4 grouped queries, and one per bias dimension past the first
 }
 
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pgtrigger
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +11,7 @@ from leadscoring import services as crm
 from leadscoring.demo.loader import demo_load
 from leadscoring.models import Lead
 from scoring import selectors, services
-from scoring.models import AccountScore, Job, LeadScore, ScoreSnapshot, ScoringModel
+from scoring.models import DECISION_LOG_TRIGGER, AccountScore, Job, LeadScore, ScoreSnapshot, ScoringModel
 from tests.conftest import TRAINING_DEMO
 from tests.factories import model_from_training
 
@@ -218,7 +219,8 @@ def test_trend_reads_the_score_in_force_when_the_window_began(deployed_model):
     # Last scored 20 days ago, before the 14-day window: the trend compares with that score, not with
     # nothing (a lead rescored less often than the window would otherwise always look stable).
     row = LeadScore.objects.filter(score__gt=30).order_by("-lead_id").first()
-    ScoreSnapshot.objects.filter(lead=row.lead).update(created_at=timezone.now() - timedelta(days=30))
+    with pgtrigger.ignore(DECISION_LOG_TRIGGER):  # the decision log is append-only; the test backdates it
+        ScoreSnapshot.objects.filter(lead=row.lead).update(created_at=timezone.now() - timedelta(days=30))
     _decision_25_points_lower(row, deployed_model, days_ago=20)
     services.lead_rescore(lead=row.lead, trigger="batch")
     assert LeadScore.objects.get(pk=row.pk).trend == "rising"
