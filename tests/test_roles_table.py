@@ -69,6 +69,17 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "api:audit-lead-decisions": {"GET": {"compliance"}},
     "api:audit-lead-tier-on-date": {"GET": {"compliance"}},
     "api:audit-history": {"GET": {"compliance"}},
+    # compliance (README, "Compliance"): data-subject rights and exports are compliance's; ops may
+    # reconstruct a past decision (they answer "why this score?" too) but never export or erase a person
+    "compliance": {"GET": {"compliance"}},
+    "compliance-report": {"GET": {"compliance"}},
+    "compliance-export": {"GET": {"compliance"}},
+    "compliance-person-export": {"GET": {"compliance"}},
+    "compliance-person-erase": {"POST": {"compliance"}},
+    "lead-reconstruct-page": {"GET": {"ops", "compliance"}},
+    "api:lead-export": {"GET": {"compliance"}},
+    "api:lead-erase": {"POST": {"compliance"}},
+    "api:lead-reconstruct": {"GET": {"ops", "compliance"}},
 }
 # Not walked: the admin's per-model pages (Django's own model permissions; its index is in the table) and
 # routes that only redirect (the favicon) or only answer 404 (the JSON catch-all under /api/).
@@ -134,6 +145,13 @@ def world(db):
         "api:audit-lead-decisions": {"pk": lead.pk},
         "api:audit-lead-tier-on-date": {"pk": lead.pk},
         "api:audit-history": {"object_type": "signal", "pk": signal.pk},
+        "compliance-export": {"kind": "decisions", "fmt": "csv"},
+        "compliance-person-export": {"pk": lead.pk},
+        "compliance-person-erase": {"pk": lead.pk},
+        "lead-reconstruct-page": {"pk": lead.pk},
+        "api:lead-export": {"pk": lead.pk},
+        "api:lead-erase": {"pk": lead.pk},
+        "api:lead-reconstruct": {"pk": lead.pk},
     }
     for name in TABLE:
         if name.startswith("api:model-") and name != "api:model-list":
