@@ -1,4 +1,4 @@
-"""Reads the scoring services need while they write: tier bounds, trend baselines, account roll-up figures.
+"""Reads the scoring services need while they write: tier bounds, trend baselines, accounts of leads.
 
 The pages and the API read through scoring.selectors; these serve the services only.
 """
@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from leadscoring.models import Lead
 
 from .. import selectors
 from ..engine.thresholds import Cutoffs
-from ..models import LeadScore, ScoreSnapshot, ScoringProgram, ScoringSettings, Trigger
+from ..idlists import ids_in
+from ..models import ScoreSnapshot, ScoringProgram, ScoringSettings, Trigger
 
 
 def cutoffs_for(
@@ -45,7 +46,7 @@ def scores_at_window_start(
     before = decisions.filter(created_at__lt=since).order_by("-created_at", "-id").values("score")[:1]
     after = decisions.filter(created_at__gte=since).order_by("created_at", "id").values("score")[:1]
     rows = (
-        Lead.objects.filter(pk__in=lead_ids)
+        Lead.objects.filter(pk__in=ids_in(lead_ids))
         .annotate(start=Coalesce(Subquery(before), Subquery(after)))
         .values_list("pk", "start")
     )
@@ -53,28 +54,14 @@ def scores_at_window_start(
 
 
 def account_ids_of(*, lead_ids: list[int]) -> list[int]:
-    """The accounts these leads belong to (leads without one left out)."""
-    return list(
-        Lead.objects.filter(id__in=lead_ids, account__isnull=False).values_list("account_id", flat=True)
-    )
-
-
-def account_lead_figures(
-    *, account_ids: list[int], program: ScoringProgram, active_since: datetime
-) -> tuple[list[dict], dict[int, int]]:
-    """Per account: its best lead score (`best`), scored leads (`n`) and leads with an event since
-    `active_since` (`active`); and each account's best-scored lead."""
-    scores = LeadScore.objects.filter(program=program, lead__account_id__in=set(account_ids))
-    stats = list(
-        scores.values("lead__account_id").annotate(
-            best=Max("score"),
-            n=Count("id"),
-            active=Count("lead", filter=Q(lead__events__occurred_at__gte=active_since), distinct=True),
+    """The accounts these leads belong to (leads without one left out), each once."""
+    found: set[int] = set()
+    # Chunks: SQLite refuses a query with more parameters than its limit.
+    for start in range(0, len(lead_ids), 5000):
+        chunk = lead_ids[start : start + 5000]
+        found.update(
+            Lead.objects.filter(id__in=ids_in(chunk), account__isnull=False).values_list(
+                "account_id", flat=True
+            )
         )
-    )
-    best_leads: dict[int, int] = {}
-    for account_id, lead_id in scores.order_by("lead__account_id", "-score").values_list(
-        "lead__account_id", "lead_id"
-    ):
-        best_leads.setdefault(account_id, lead_id)
-    return stats, best_leads
+    return sorted(found)

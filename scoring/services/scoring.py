@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,7 +16,10 @@ from leadscoring.models import Lead
 
 from .. import selectors
 from ..engine.contracts import jsonable
+from ..engine.points import DIMENSIONS
+from ..engine.scorer import ScoreBatch
 from ..features import lead_signal_frame
+from ..idlists import ids_in
 from ..models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, ScoringSettings
 from .artifacts import artifact_load
 from .bulk_write import lead_scores_upsert
@@ -27,6 +31,7 @@ from .trends import trends_for
 __all__ = [
     "RescoreResult",
     "ScoreResult",
+    "engine_batch",
     "engine_score",
     "lead_rescore",
     "lead_score_inline",
@@ -76,6 +81,34 @@ def engine_score(*, model: ScoringModel, frame: pd.DataFrame) -> pd.DataFrame:
     return batch.to_frame() if hasattr(batch, "to_frame") else pd.DataFrame(batch, index=frame.index)
 
 
+def engine_batch(*, model: ScoringModel, frame: pd.DataFrame) -> ScoreBatch:
+    """Run the model's engine scorer over a signal frame: the ScoreBatch, arrays and all."""
+    return artifact_load(model.artifact_path, model.artifact_sha256).score(frame)
+
+
+def _rounded(values: list, digits: int) -> list:
+    # Python's round per value, as jsonable does: np.round can land one ulp away from it.
+    return [round(v, digits) if math.isfinite(v) else None for v in values]
+
+
+def _input_rows(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as the JSON-ready dicts a decision stores (floats to 4 decimals), column by column."""
+    keys = [str(key) for key in frame.columns]
+    columns = []
+    for key in frame.columns:
+        column = frame[key]
+        if column.dtype.kind == "f":
+            columns.append(_rounded(column.to_numpy(dtype=float).tolist(), 4))
+        elif column.dtype.kind in "biu":
+            columns.append(column.tolist())
+        else:
+            # Text and missing values are already JSON-ready: only the odd number needs jsonable.
+            columns.append(
+                [v if v is None or type(v) is str else jsonable(v, digits=4) for v in column.tolist()]
+            )
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 def _score_chunk(
     *,
     lead_ids: list[int],
@@ -85,7 +118,9 @@ def _score_chunk(
     actor,
     reason: str,
     as_of: datetime | None = None,
-) -> RescoreResult:
+) -> tuple[RescoreResult, list[int]]:
+    """Score one chunk set-based: one feature aggregate, numpy scoring, one COPY of the decisions and one
+    upsert of the current scores. Returns the result and the leads scored."""
     now = as_of or timezone.now()
     settings_row = ScoringSettings.load()
     cutoffs = cutoffs_for(program=program, settings_row=settings_row)
@@ -94,78 +129,84 @@ def _score_chunk(
         # must not overwrite the later, fuller score (no lost update).
         locked = list(
             Lead.objects.select_for_update()
-            .filter(id__in=lead_ids)
+            .filter(id__in=ids_in(lead_ids))
             .order_by("id")
             .values_list("id", flat=True)
         )
         if not locked:
-            return RescoreResult(skipped=len(lead_ids))
+            return RescoreResult(skipped=len(lead_ids)), []
         signals = selectors.signals_of_model(model=model)
         frame = lead_signal_frame(lead_ids=locked, signals=signals, as_of=now)
-        scored = engine_score(model=model, frame=frame)
-        current = {ls.lead_id: ls for ls in LeadScore.objects.filter(program=program, lead_id__in=locked)}
-        previous_tiers = np.array([current[i].tier if i in current else "" for i in locked], dtype=object)
-        scores = scored["score"].to_numpy(dtype=float)
-        tier_names = cutoffs.tier_of(scores, previous=previous_tiers)
-        # Whole columns at once: per-row pandas access cost more than the scoring itself.
-        inputs = jsonable(frame.to_dict(orient="records"), digits=4)
-        probability = scored["probability"].to_numpy(dtype=float) if "probability" in scored else None
-        confidence = scored["confidence"].to_numpy(dtype=float) if "confidence" in scored else None
-        subtotals = scored["subtotals"].tolist() if "subtotals" in scored else [{}] * len(locked)
-        factors = scored["top_factors"].tolist() if "top_factors" in scored else [[]] * len(locked)
-        missing = scored["missing_signals"].tolist() if "missing_signals" in scored else [[]] * len(locked)
+        batch = engine_batch(model=model, frame=frame)
+        # Only the tier is read back: the whole row (three JSON columns) cost more than scoring.
+        current = dict(
+            LeadScore.objects.filter(program=program, lead_id__in=ids_in(locked)).values_list(
+                "lead_id", "tier"
+            )
+        )
+        previous = [current.get(i, "") for i in locked]
+        scores = np.round(batch.score, 2)
+        tier_names = cutoffs.tier_of(scores, previous=np.array(previous, dtype=object)).tolist()
+        score_list = [round(v, 2) for v in scores.tolist()]
+        probability = _rounded(np.round(batch.probability, 4).tolist(), 4)
+        confidence = _rounded(np.asarray(batch.confidence, dtype=float).tolist(), 4)
+        names = list(DIMENSIONS)
+        subtotals = [
+            dict(zip(names, _rounded(row, 4), strict=True))
+            for row in np.round(batch.subtotal_values, 2).tolist()
+        ]
+        factors = batch.top_factor_dicts()
+        missing = batch.missing_signal_dicts()
+        inputs = _input_rows(frame)
+        trends = trends_for(
+            scores=dict(zip(locked, score_list, strict=True)),
+            program=program,
+            now=now,
+            settings_row=settings_row,
+        )
         actor_id = getattr(actor, "pk", None)
         decisions = [
             DecisionRow(
                 lead_id=lead_id,
                 program_id=program.pk,
                 model_id=model.pk,
-                score=round(float(scores[position]), 2),
-                tier=str(tier_names[position]),
-                previous_tier=current[lead_id].tier if lead_id in current else "",
-                probability=jsonable(probability[position], digits=4) if probability is not None else None,
-                confidence=jsonable(confidence[position], digits=4) if confidence is not None else None,
-                subtotals=jsonable(subtotals[position] or {}, digits=4),
-                top_factors=factors[position],
-                missing_signals=missing[position],
-                inputs=inputs[position],
+                score=score_list[k],
+                tier=tier_names[k],
+                previous_tier=previous[k],
+                probability=probability[k],
+                confidence=confidence[k],
+                subtotals=subtotals[k],
+                top_factors=factors[k],
+                missing_signals=missing[k],
+                inputs=inputs[k],
                 trigger=trigger,
                 reason=reason,
                 actor_id=actor_id,
                 created_at=now,
             )
-            for position, lead_id in enumerate(locked)
+            for k, lead_id in enumerate(locked)
         ]
-        trends = trends_for(
-            scores={d.lead_id: d.score for d in decisions},
-            program=program,
-            now=now,
-            settings_row=settings_row,
-        )
-        rows = []
-        for decision in decisions:
-            prior = current.get(decision.lead_id)
-            rows.append(
-                {
-                    "lead_id": decision.lead_id,
-                    "program_id": decision.program_id,
-                    "model_id": decision.model_id,
-                    "score": decision.score,
-                    "tier": decision.tier,
-                    "probability": decision.probability,
-                    "confidence": decision.confidence,
-                    "subtotals": decision.subtotals,
-                    "top_factors": decision.top_factors,
-                    "missing_signals": decision.missing_signals,
-                    "scored_at": now,
-                    "tier_since": prior.tier_since if prior and prior.tier == decision.tier else now,
-                    "trend": trends[decision.lead_id],
-                }
-            )
         decisions_record(decisions=decisions)
-        lead_scores_upsert(rows)
-        accounts_rollup(account_ids=account_ids_of(lead_ids=locked), program=program, cutoffs=cutoffs)
-    return RescoreResult(scored=len(locked), skipped=len(lead_ids) - len(locked))
+        lead_scores_upsert(
+            [
+                (
+                    d.lead_id,
+                    d.program_id,
+                    d.model_id,
+                    d.score,
+                    d.tier,
+                    d.probability,
+                    d.confidence,
+                    d.subtotals,
+                    d.top_factors,
+                    d.missing_signals,
+                    trends[d.lead_id],
+                    now,
+                )
+                for d in decisions
+            ]
+        )
+    return RescoreResult(scored=len(locked), skipped=len(lead_ids) - len(locked)), locked
 
 
 def leads_rescore(
@@ -176,29 +217,33 @@ def leads_rescore(
     actor=None,
     reason: str = "",
     as_of: datetime | None = None,
+    rollup_accounts: bool = True,
 ) -> RescoreResult:
     """Rescore leads in chunks; a chunk that fails is retried lead by lead so one bad lead stops nothing.
-    `as_of` scores them from what was known at that moment and dates the decisions then (history replay)."""
+    `as_of` scores them from what was known at that moment and dates the decisions then (history replay).
+    rollup_accounts=False leaves the account roll-up to the caller (a batch rolls up once, after its last
+    chunk: `accounts_rollup`), so an account spanning chunks is aggregated once, not once per chunk."""
     program = program or selectors.program_default()
     model = selectors.model_live(program=program)
     if model is None:
         return RescoreResult(skipped=len(lead_ids))
     result = RescoreResult()
+    scored: list[int] = []
     ids = sorted(set(lead_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         try:
-            result.merge(
-                _score_chunk(
-                    lead_ids=chunk,
-                    program=program,
-                    model=model,
-                    trigger=trigger,
-                    actor=actor,
-                    reason=reason,
-                    as_of=as_of,
-                )
+            outcome, done = _score_chunk(
+                lead_ids=chunk,
+                program=program,
+                model=model,
+                trigger=trigger,
+                actor=actor,
+                reason=reason,
+                as_of=as_of,
             )
+            result.merge(outcome)
+            scored.extend(done)
         except Exception:
             if len(chunk) == 1:
                 logger.exception("rescoring lead %s failed", chunk[0])
@@ -206,16 +251,20 @@ def leads_rescore(
                 result.errors.append((chunk[0], "scoring failed; see the log"))
                 continue
             for lead_id in chunk:
-                result.merge(
-                    leads_rescore(
-                        lead_ids=[lead_id],
-                        trigger=trigger,
-                        program=program,
-                        actor=actor,
-                        reason=reason,
-                        as_of=as_of,
-                    )
+                one = leads_rescore(
+                    lead_ids=[lead_id],
+                    trigger=trigger,
+                    program=program,
+                    actor=actor,
+                    reason=reason,
+                    as_of=as_of,
+                    rollup_accounts=False,
                 )
+                result.merge(one)
+                if one.scored:
+                    scored.append(lead_id)
+    if rollup_accounts and scored:
+        accounts_rollup(account_ids=account_ids_of(lead_ids=scored), program=program)
     return result
 
 
