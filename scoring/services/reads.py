@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -40,6 +41,8 @@ def scores_at_window_start(
     """The model score each lead had when the trend window began: its last decision before `since`, else
     (a lead first scored inside the window) its first one since. Leads rescored less often than the window
     still get a trend; manual overrides are left out (a rep's correction is not the model moving)."""
+    if connection.vendor == "postgresql":
+        return _scores_at_window_start_pg(lead_ids=lead_ids, program=program, since=since)
     decisions = ScoreSnapshot.objects.filter(lead=OuterRef("pk"), program=program).exclude(
         trigger=Trigger.MANUAL
     )
@@ -51,6 +54,34 @@ def scores_at_window_start(
         .values_list("pk", "start")
     )
     return {pk: start for pk, start in rows if start is not None}
+
+
+def _scores_at_window_start_pg(
+    *, lead_ids: list[int], program: ScoringProgram, since: datetime
+) -> dict[int, float]:
+    # The same two lookups per lead as the ORM's correlated subqueries, over an unnested id array: no
+    # join to the lead table and no IN list of thousands of placeholders.
+    table = ScoreSnapshot._meta.db_table
+    pick = (
+        f"SELECT s.score FROM {table} s WHERE s.lead_id = l.id AND s.program_id = %s "
+        "AND s.trigger <> %s AND s.created_at {op} %s ORDER BY s.created_at {order}, s.id {order} LIMIT 1"
+    )
+    sql = (
+        f"SELECT l.id, coalesce(({pick.format(op='<', order='DESC')}), ({pick.format(op='>=', order='ASC')})) "
+        "FROM unnest(%s::bigint[]) AS l(id)"
+    )
+    params = [
+        program.pk,
+        Trigger.MANUAL.value,
+        since,
+        program.pk,
+        Trigger.MANUAL.value,
+        since,
+        list(lead_ids),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: start for pk, start in cursor.fetchall() if start is not None}
 
 
 def account_ids_of(*, lead_ids: list[int]) -> list[int]:

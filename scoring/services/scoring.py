@@ -91,6 +91,13 @@ def _rounded(values: list, digits: int) -> list:
     return [round(v, digits) if math.isfinite(v) else None for v in values]
 
 
+def _finite(values: np.ndarray) -> list:
+    values = np.asarray(values, dtype=float)
+    if np.isfinite(values).all():
+        return values.tolist()
+    return [v if math.isfinite(v) else None for v in values.tolist()]
+
+
 def _input_rows(frame: pd.DataFrame) -> list[dict]:
     """The frame's rows as the JSON-ready dicts a decision stores (floats to 4 decimals), column by column."""
     keys = [str(key) for key in frame.columns]
@@ -147,14 +154,17 @@ def _score_chunk(
         previous = [current.get(i, "") for i in locked]
         scores = np.round(batch.score, 2)
         tier_names = cutoffs.tier_of(scores, previous=np.array(previous, dtype=object)).tolist()
-        score_list = [round(v, 2) for v in scores.tolist()]
-        probability = _rounded(np.round(batch.probability, 4).tolist(), 4)
-        confidence = _rounded(np.asarray(batch.confidence, dtype=float).tolist(), 4)
+        # Figures the engine already rounded to at most 4 decimals come back unchanged from round(v, 4):
+        # only the non-finite need mapping to None.
+        score_list = _finite(scores)
+        probability = _finite(np.round(batch.probability, 4))
+        confidence = _finite(np.round(np.asarray(batch.confidence, dtype=float), 4))
         names = list(DIMENSIONS)
-        subtotals = [
-            dict(zip(names, _rounded(row, 4), strict=True))
-            for row in np.round(batch.subtotal_values, 2).tolist()
-        ]
+        subtotal_values = np.round(batch.subtotal_values, 2)
+        if np.isfinite(subtotal_values).all():
+            subtotals = [dict(zip(names, row, strict=True)) for row in subtotal_values.tolist()]
+        else:
+            subtotals = [dict(zip(names, _rounded(row, 4), strict=True)) for row in subtotal_values.tolist()]
         factors = batch.top_factor_dicts()
         missing = batch.missing_signal_dicts()
         inputs = _input_rows(frame)
