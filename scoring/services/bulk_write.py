@@ -79,9 +79,9 @@ def lead_scores_upsert(rows: list[tuple]) -> None:
                 cursor.execute(_upsert_sql(table, "VALUES " + ", ".join([marks] * len(part))), params)
             return
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS leadscore_incoming AS SELECT {columns} FROM {table} WITH NO DATA"
+            f"CREATE TEMP TABLE IF NOT EXISTS leadscore_incoming AS SELECT {columns} FROM {table} WITH NO DATA; "
+            "TRUNCATE leadscore_incoming"
         )
-        cursor.execute("TRUNCATE leadscore_incoming")
         with cursor.cursor.copy(f"COPY leadscore_incoming ({columns}) FROM STDIN") as copy:
             for values in encoded:
                 copy.write_row(values)

@@ -20,17 +20,23 @@ from ..models import ScoreSnapshot, ScoringProgram, ScoringSettings, Trigger
 
 
 def cutoffs_for(
-    *, program: ScoringProgram, settings_row: ScoringSettings | None = None, tiers: list | None = None
+    *,
+    program: ScoringProgram,
+    settings_row: ScoringSettings | None = None,
+    tiers: list | None = None,
+    hysteresis: float | None = None,
 ) -> Cutoffs:
-    """The program's tier bounds as ops staff set them, with the hysteresis band."""
+    """The program's tier bounds as ops staff set them, with the hysteresis band (the settings' unless
+    given: a lead scored without a previous tier never uses it, so it need not be read)."""
     tiers = tiers if tiers is not None else selectors.tiers_for(program=program)
-    settings_row = settings_row or ScoringSettings.load()
+    if hysteresis is None:
+        hysteresis = (settings_row or ScoringSettings.load()).hysteresis
     bounds = [t.lower_bound for t in tiers[:3]]
     return Cutoffs(
         hot=bounds[0],
         warm=bounds[1],
         cool=bounds[2],
-        hysteresis=settings_row.hysteresis,
+        hysteresis=hysteresis,
         names=tuple(t.name for t in tiers[:4]),
     )
 

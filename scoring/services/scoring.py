@@ -9,7 +9,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadscoring.models import Lead
@@ -18,11 +18,12 @@ from .. import selectors
 from ..engine.contracts import jsonable
 from ..engine.points import DIMENSIONS
 from ..engine.scorer import ScoreBatch
+from ..engine.thresholds import Cutoffs
 from ..features import lead_signal_frame
-from ..idlists import ids_in
-from ..models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, ScoringSettings
+from ..models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, ScoringSettings, TierDefinition
 from .artifacts import artifact_load
 from .bulk_write import lead_scores_upsert
+from .context import model_for_scoring, scoring_context
 from .decisions import DecisionRow, decisions_record
 from .reads import account_ids_of, cutoffs_for
 from .rollup import accounts_rollup
@@ -116,6 +117,31 @@ def _input_rows(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
+def _leads_lock(*, lead_ids: list[int], program: ScoringProgram) -> tuple[list[int], dict[int, str]]:
+    """Lock the leads (in id order) and read their current tiers: the leads that still exist, and tiers.
+
+    Locked first: a rescore that read the events before a concurrent one committed must not overwrite
+    the later, fuller score (no lost update). Only the tier is read back: the whole current row (three
+    JSON columns) cost more than scoring it.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT l.id, s.tier FROM {Lead._meta.db_table} l LEFT JOIN {LeadScore._meta.db_table} s "
+                "ON s.lead_id = l.id AND s.program_id = %s WHERE l.id = ANY(%s) ORDER BY l.id FOR UPDATE OF l",
+                [program.pk, list(lead_ids)],
+            )
+            rows = cursor.fetchall()
+        return [lead_id for lead_id, _ in rows], dict(rows)
+    locked = list(
+        Lead.objects.select_for_update().filter(id__in=lead_ids).order_by("id").values_list("id", flat=True)
+    )
+    current = dict(
+        LeadScore.objects.filter(program=program, lead_id__in=locked).values_list("lead_id", "tier")
+    )
+    return locked, current
+
+
 def _score_chunk(
     *,
     lead_ids: list[int],
@@ -125,33 +151,20 @@ def _score_chunk(
     actor,
     reason: str,
     as_of: datetime | None = None,
+    settings_row: ScoringSettings,
+    cutoffs: Cutoffs,
 ) -> tuple[RescoreResult, list[int]]:
     """Score one chunk set-based: one feature aggregate, numpy scoring, one COPY of the decisions and one
     upsert of the current scores. Returns the result and the leads scored."""
     now = as_of or timezone.now()
-    settings_row = ScoringSettings.load()
-    cutoffs = cutoffs_for(program=program, settings_row=settings_row)
     with transaction.atomic():
-        # Lock the leads first: a rescore that read the events before a concurrent one committed
-        # must not overwrite the later, fuller score (no lost update).
-        locked = list(
-            Lead.objects.select_for_update()
-            .filter(id__in=ids_in(lead_ids))
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        locked, current = _leads_lock(lead_ids=lead_ids, program=program)
         if not locked:
             return RescoreResult(skipped=len(lead_ids)), []
         signals = selectors.signals_of_model(model=model)
         frame = lead_signal_frame(lead_ids=locked, signals=signals, as_of=now)
         batch = engine_batch(model=model, frame=frame)
-        # Only the tier is read back: the whole row (three JSON columns) cost more than scoring.
-        current = dict(
-            LeadScore.objects.filter(program=program, lead_id__in=ids_in(locked)).values_list(
-                "lead_id", "tier"
-            )
-        )
-        previous = [current.get(i, "") for i in locked]
+        previous = [current.get(i) or "" for i in locked]
         scores = np.round(batch.score, 2)
         tier_names = cutoffs.tier_of(scores, previous=np.array(previous, dtype=object)).tolist()
         # Figures the engine already rounded to at most 4 decimals come back unchanged from round(v, 4):
@@ -234,12 +247,15 @@ def leads_rescore(
     rollup_accounts=False leaves the account roll-up to the caller (a batch rolls up once, after its last
     chunk: `accounts_rollup`), so an account spanning chunks is aggregated once, not once per chunk."""
     program = program or selectors.program_default()
-    model = selectors.model_live(program=program)
+    model = model_for_scoring(program=program)
     if model is None:
         return RescoreResult(skipped=len(lead_ids))
     result = RescoreResult()
     scored: list[int] = []
     ids = sorted(set(lead_ids))
+    # Read once per call, not per chunk: one batch decides with one set of bounds.
+    settings_row = ScoringSettings.load()
+    cutoffs = cutoffs_for(program=program, settings_row=settings_row)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         try:
@@ -251,6 +267,8 @@ def leads_rescore(
                 actor=actor,
                 reason=reason,
                 as_of=as_of,
+                settings_row=settings_row,
+                cutoffs=cutoffs,
             )
             result.merge(outcome)
             scored.extend(done)
@@ -289,36 +307,61 @@ def lead_rescore(
     return ScoreSnapshot.objects.filter(lead=lead, program=program).order_by("-created_at", "-id").first()
 
 
+def _number(value) -> float:
+    """A numerical signal's value as pd.to_numeric(errors="coerce") reads it, without building a Series."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool | int | float):
+        return float(value)
+    if isinstance(value, str):
+        # float() also reads "1_000" and overflows "1e999" to inf, which to_numeric leaves unread.
+        if "_" in value:
+            return math.nan
+        try:
+            number = float(value)
+        except ValueError:
+            return math.nan
+        if math.isinf(number) and "inf" not in value.lower():
+            return math.nan
+        return number
+    return math.nan
+
+
 def lead_score_inline(*, payload: dict, program: ScoringProgram | None = None) -> ScoreResult:
-    """Score a lead given inline (signal keys -> values), storing nothing."""
+    """Score a lead given inline (signal keys -> values), storing nothing.
+
+    The fast path: the process's scoring context (scorer and signals, rebuilt when a version is deployed),
+    the tiers read as they are now, a one-row frame built from plain values, the answer read from the
+    engine's arrays.
+    """
     program = program or selectors.program_default()
-    model = selectors.model_live(program=program)
-    if model is None:
+    context = scoring_context(program=program)
+    if context is None:
         raise LookupError(f"program {program.name!r} has no live model to score with")
-    signals = selectors.signals_of_model(model=model)
-    # One constructor call for the one-row frame: per-column assignments cost more than the scoring.
     columns = {}
-    for signal in signals:
+    for signal in context.signals:
         value = payload.get(signal.key)
-        if signal.value_type == "numerical":
-            value = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").astype(float).to_numpy()
-        else:
-            value = [value]
-        columns[signal.key] = value
+        columns[signal.key] = [_number(value)] if signal.key in context.numerical else [value]
     frame = pd.DataFrame(columns, index=pd.Index([0], name="id"))
-    item = engine_score(model=model, frame=frame).iloc[0]
-    tier_rows = selectors.tiers_for(program=program)
-    cutoffs = cutoffs_for(program=program, tiers=tier_rows)
-    tier = str(cutoffs.tier_of(np.array([float(item["score"])]))[0])
+    batch = context.scorer.score(frame)
+    tier_rows = list(
+        TierDefinition.objects.filter(program=program)
+        .order_by("rank")
+        .only("name", "rank", "lower_bound", "recommended_action")
+    )
+    cutoffs = cutoffs_for(program=program, tiers=tier_rows, hysteresis=0.0)
+    score = float(np.round(batch.score, 2)[0])
+    tier = str(cutoffs.tier_of(np.array([score]))[0])
     tiers = {t.name: t for t in tier_rows}
+    subtotals = np.round(batch.subtotal_values[0], 2).tolist()
     return ScoreResult(
-        lead_score=round(float(item["score"]), 2),
+        lead_score=round(score, 2),
         tier=tier,
-        probability=jsonable(item.get("probability"), digits=4),
-        confidence=jsonable(item.get("confidence"), digits=4),
+        probability=jsonable(np.round(batch.probability, 4)[0], digits=4),
+        confidence=jsonable(batch.confidence[0], digits=4),
         recommended_action=tiers[tier].recommended_action if tier in tiers else "",
-        score_breakdown=jsonable(item.get("subtotals") or {}, digits=4),
-        top_factors=list(item.get("top_factors") or []),
-        missing_signals=list(item.get("missing_signals") or []),
-        model_version=model.version,
+        score_breakdown=jsonable(dict(zip(DIMENSIONS, subtotals, strict=True)), digits=4),
+        top_factors=batch.top_factor_dicts()[0],
+        missing_signals=batch.missing_signal_dicts()[0],
+        model_version=context.model.version,
     )
