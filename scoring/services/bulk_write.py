@@ -85,6 +85,9 @@ def lead_scores_upsert(rows: list[tuple]) -> None:
         with cursor.cursor.copy(f"COPY leadscore_incoming ({columns}) FROM STDIN") as copy:
             for values in encoded:
                 copy.write_row(values)
+        # Without statistics the planner guesses the temporary table's size and may hash-join it against
+        # a sequential scan of every current score; analysed, it probes the unique index row by row.
+        cursor.execute("ANALYZE leadscore_incoming (lead_id, program_id)")
         # Existing scores: one UPDATE ... FROM (a hash join, no speculative insert per row); then the
         # leads never scored before, with the upsert in case a manual override created one meanwhile.
         updated = [c for c in SCORE_COLUMNS if c not in ("lead_id", "program_id")]
