@@ -3,7 +3,7 @@
 Scoring one inline lead used to load the live version's whole row (about 150 KB of report, analysis and
 scorecard JSON), rebuild its signals and reload tiers and settings on every request. The context keeps the
 loaded scorer and the version's signals, keyed by a stamp (the live version's id, deployment moment and
-artifact digest) that one narrow query reads per request: a deploy, a rollback or a retrained artifact
+artifact digest) that one narrow query reads per request, with the tiers: a deploy, a rollback or a retrained artifact
 changes the stamp and the next request rebuilds the context, in every process, without a restart.
 Tiers are not cached: the four tier rows are read per request (as cheap as a version check), so a tier
 edit shows at once.
@@ -12,10 +12,11 @@ edit shows at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+
+from django.db import connection
 
 from .. import selectors
-from ..models import ScoringModel, ScoringProgram, Signal
+from ..models import ScoringModel, ScoringProgram, Signal, TierDefinition
 from .artifacts import artifact_load
 
 # What scoring reads from a version: everything else on the row (report, analysis, scorecard) stays unread.
@@ -24,7 +25,7 @@ SCORING_FIELDS = ("id", "program_id", "version", "artifact_path", "artifact_sha2
 
 @dataclass(frozen=True)
 class ScoringContext:
-    stamp: tuple[int, datetime | None, str]
+    stamp: tuple[int, str, str]
     model: ScoringModel
     scorer: object
     signals: tuple[Signal, ...]
@@ -34,18 +35,47 @@ class ScoringContext:
 _contexts: dict[int, ScoringContext] = {}
 
 
-def scoring_context(*, program: ScoringProgram) -> ScoringContext | None:
-    """The program's live scoring context (None without a live version), rebuilt when its stamp moved."""
-    stamp = (
-        ScoringModel.objects.filter(program=program, status=ScoringModel.Status.LIVE)
-        .values_list("id", "deployed_at", "artifact_sha256")
-        .first()
-    )
+@dataclass(frozen=True)
+class TierRow:
+    """What inline scoring reads of a tier."""
+
+    name: str
+    lower_bound: float
+    recommended_action: str
+
+
+def _stamp_and_tiers(program: ScoringProgram) -> tuple[tuple | None, list[TierRow]]:
+    # One round trip for both: under load each query costs milliseconds of waiting, more than scoring.
+    model_table, tier_table = ScoringModel._meta.db_table, TierDefinition._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.id, m.deployed_at, m.artifact_sha256, t.name, t.lower_bound, t.recommended_action "
+            f"FROM (SELECT %s AS program_id) p LEFT JOIN {model_table} m "
+            "ON m.program_id = p.program_id AND m.status = %s "
+            f"LEFT JOIN {tier_table} t ON t.program_id = p.program_id ORDER BY t.rank",
+            [program.pk, ScoringModel.Status.LIVE.value],
+        )
+        rows = cursor.fetchall()
+    stamp = None
+    if rows and rows[0][0] is not None:
+        model_id, deployed_at, digest = rows[0][:3]
+        # SQLite hands datetimes back as text: compare stamps in one form.
+        stamp = (model_id, str(deployed_at), digest)
+    tiers = [
+        TierRow(name, float(bound), action or "") for *_, name, bound, action in rows if name is not None
+    ]
+    return stamp, tiers
+
+
+def scoring_context_and_tiers(*, program: ScoringProgram) -> tuple[ScoringContext | None, list[TierRow]]:
+    """The program's live scoring context (None without a live version), rebuilt when its stamp moved,
+    and its tiers as they are now, best first."""
+    stamp, tiers = _stamp_and_tiers(program)
     if stamp is None:
-        return None
+        return None, tiers
     cached = _contexts.get(program.pk)
     if cached is not None and cached.stamp == stamp:
-        return cached
+        return cached, tiers
     model = ScoringModel.objects.only(*SCORING_FIELDS).get(pk=stamp[0])
     signals = tuple(selectors.signals_of_model(model=model))
     context = ScoringContext(
@@ -56,7 +86,12 @@ def scoring_context(*, program: ScoringProgram) -> ScoringContext | None:
         numerical=frozenset(s.key for s in signals if s.value_type == Signal.ValueType.NUMERICAL),
     )
     _contexts[program.pk] = context
-    return context
+    return context, tiers
+
+
+def scoring_context(*, program: ScoringProgram) -> ScoringContext | None:
+    """The program's live scoring context (None without a live version)."""
+    return scoring_context_and_tiers(program=program)[0]
 
 
 def model_for_scoring(*, program: ScoringProgram) -> ScoringModel | None:

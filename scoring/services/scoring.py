@@ -20,10 +20,10 @@ from ..engine.points import DIMENSIONS
 from ..engine.scorer import ScoreBatch
 from ..engine.thresholds import Cutoffs
 from ..features import lead_signal_frame
-from ..models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, ScoringSettings, TierDefinition
+from ..models import LeadScore, ScoreSnapshot, ScoringModel, ScoringProgram, ScoringSettings
 from .artifacts import artifact_load
 from .bulk_write import lead_scores_upsert
-from .context import model_for_scoring, scoring_context
+from .context import model_for_scoring, scoring_context_and_tiers
 from .decisions import DecisionRow, decisions_record
 from .reads import account_ids_of, cutoffs_for
 from .rollup import accounts_rollup
@@ -335,7 +335,7 @@ def lead_score_inline(*, payload: dict, program: ScoringProgram | None = None) -
     engine's arrays.
     """
     program = program or selectors.program_default()
-    context = scoring_context(program=program)
+    context, tier_rows = scoring_context_and_tiers(program=program)
     if context is None:
         raise LookupError(f"program {program.name!r} has no live model to score with")
     columns = {}
@@ -344,11 +344,6 @@ def lead_score_inline(*, payload: dict, program: ScoringProgram | None = None) -
         columns[signal.key] = [_number(value)] if signal.key in context.numerical else [value]
     frame = pd.DataFrame(columns, index=pd.Index([0], name="id"))
     batch = context.scorer.score(frame)
-    tier_rows = list(
-        TierDefinition.objects.filter(program=program)
-        .order_by("rank")
-        .only("name", "rank", "lower_bound", "recommended_action")
-    )
     cutoffs = cutoffs_for(program=program, tiers=tier_rows, hysteresis=0.0)
     score = float(np.round(batch.score, 2)[0])
     tier = str(cutoffs.tier_of(np.array([score]))[0])
