@@ -90,6 +90,11 @@ def accounts_rollup(
         parts = [ids[i : i + ACCOUNTS_PER_STATEMENT] for i in range(0, len(ids), ACCOUNTS_PER_STATEMENT)]
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # JIT compiling this one statement took over a second of its four (measured on 100,000
+            # leads), and its sort spilled to disk at the default work_mem.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         for part in parts:
             if account_ids is None:
                 account_filter, params = "", head
