@@ -124,9 +124,58 @@ class ScoringModelAdmin(SimpleHistoryAdmin):
         "deployed_at",
         "replaces",
         "created_by",
+        "leakage_findings",
+        "leakage_decisions",
     )
 
-    actions = ["train", "deploy", "rollback", "compare", "what_if"]
+    actions = ["train", "deploy", "rollback", "compare", "what_if", "review_leakage"]
+
+    class LeakageDecisionForm(forms.Form):
+        column = forms.ChoiceField()
+        decision = forms.ChoiceField(
+            choices=[
+                ("confirmed", "Confirmed: recorded after the outcome"),
+                ("cleared", "Cleared: known before"),
+            ]
+        )
+        reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    @admin.action(description="Confirm or clear the columns the leakage screen named")
+    def review_leakage(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one trained version.", messages.ERROR)
+            return None
+        model = queryset.get()
+        findings = model.leakage_findings or []
+        if not findings:
+            self.message_user(request, f"The leakage screen of {model} named no column.", messages.INFO)
+            return None
+        form = self.LeakageDecisionForm(request.POST if "record" in request.POST else None)
+        form.fields["column"].choices = [(row["column"], row["column"]) for row in findings]
+        error = ""
+        if form.is_valid():
+            try:
+                services.leakage_decision_record(model=model, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                error = "; ".join(exc.messages)
+            else:
+                self.message_user(
+                    request, f"{model}: {form.cleaned_data['column']} {form.cleaned_data['decision']}."
+                )
+                form = self.LeakageDecisionForm()
+                form.fields["column"].choices = [(row["column"], row["column"]) for row in findings]
+        decisions = model.leakage_decisions or {}
+        context = {
+            **self.admin_site.each_context(request),
+            "model": model,
+            "form": form,
+            "error": error,
+            "findings": [{**row, "decision": decisions.get(row["column"])} for row in findings],
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "title": f"Leakage review of {model}",
+        }
+        return TemplateResponse(request, "admin/scoring/leakage_review.html", context)
 
     class OverrideForm(forms.Form):
         override_reason = forms.CharField(

@@ -223,6 +223,18 @@ class ScoringModel(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     validation_passed = models.BooleanField(null=True, blank=True)
     deploy_override_reason = models.TextField(blank=True, default="")
+    leakage_findings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The leakage screen's findings at training: rows {column, status (flagged | suspected), "
+        "reason, single_column_auc, source, kept}.",
+    )
+    leakage_decisions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A person's decision per screened column: {column: {decision (confirmed | cleared), reason, "
+        "by, at}}.",
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     progress_message = models.CharField(max_length=255, blank=True, default="")
     error = models.TextField(blank=True, default="")

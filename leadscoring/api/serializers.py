@@ -3,14 +3,19 @@ in scoring.api.serializers. Validation only: no business logic here."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.common import MAX_ID
+from config.api.strict import StrictSerializer
+from leadscoring.event_time import future_error
 from leadscoring.models import ActivityEvent, Lead
 
 MAX_MONEY = 10**12 - 1
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class BoundedJSONObject(serializers.JSONField):
     """A JSON object (not a list or a scalar) of bounded size."""
 
@@ -30,7 +35,7 @@ class BoundedJSONObject(serializers.JSONField):
 # ---- output ----------------------------------------------------------------------------------------------
 
 
-class LeadWriteOut(serializers.Serializer):
+class LeadWriteOut(StrictSerializer):
     id = serializers.IntegerField()
     external_id = serializers.CharField()
     source_system = serializers.CharField()
@@ -41,7 +46,7 @@ class LeadWriteOut(serializers.Serializer):
 # ---- input -----------------------------------------------------------------------------------------------
 
 
-class LeadFieldsIn(serializers.Serializer):
+class LeadFieldsIn(StrictSerializer):
     """Lead fields an integration may set; anything else goes in `attributes` (a JSON object)."""
 
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
@@ -58,10 +63,22 @@ class LeadFieldsIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     converted_at = serializers.DateTimeField(required=False, allow_null=True)
     revenue = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, max_value=MAX_MONEY, required=False, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_MONEY,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,  # a JSON number in, as the schema says
     )
     budget = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, max_value=MAX_MONEY, required=False, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_MONEY,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,  # a JSON number in, as the schema says
     )
     authority = serializers.BooleanField(required=False, allow_null=True)
     need = serializers.CharField(required=False, allow_blank=True, max_length=255)
@@ -81,7 +98,7 @@ class LeadUpsertIn(LeadFieldsIn):
     source_system = serializers.CharField(max_length=64, required=False, default="crm")
 
 
-class EventIn(serializers.Serializer):
+class EventIn(StrictSerializer):
     """One activity event; `(source, external_id)` makes a re-send a no-op."""
 
     lead_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
@@ -94,13 +111,18 @@ class EventIn(serializers.Serializer):
     url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     properties = BoundedJSONObject(required=False, default=dict)
 
+    def validate_occurred_at(self, value):
+        if reason := future_error(value):
+            raise serializers.ValidationError(reason)
+        return value
+
     def validate(self, attrs):
         if not attrs.get("lead_id") and not attrs.get("lead_external_id"):
             raise serializers.ValidationError({"lead_id": ["Give lead_id, or lead_external_id."]})
         return attrs
 
 
-class EventOut(serializers.Serializer):
+class EventOut(StrictSerializer):
     id = serializers.IntegerField()
     lead_id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -112,7 +134,7 @@ class EventOut(serializers.Serializer):
     )
 
 
-class EventItemOut(serializers.Serializer):
+class EventItemOut(StrictSerializer):
     index = serializers.IntegerField()
     status = serializers.ChoiceField(choices=["created", "duplicate", "error"])
     event_id = serializers.IntegerField(allow_null=True)
@@ -120,7 +142,7 @@ class EventItemOut(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class EventBulkOut(serializers.Serializer):
+class EventBulkOut(StrictSerializer):
     received = serializers.IntegerField()
     created = serializers.IntegerField()
     duplicates = serializers.IntegerField()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tabular import UnreadableText, text_table
 
 from .errors import ImportFileError
 
@@ -22,6 +22,8 @@ class Table:
     path: Path
     headers: list[str]
     rows: Iterator[tuple[int, list[str]]]
+    encoding: str = ""
+    delimiter: str = ""
 
 
 def cell_text(value: Any) -> str:
@@ -55,7 +57,7 @@ def headers_check(headers: list[str], *, path: Path | str) -> list[str]:
     return headers
 
 
-def _csv_text(path: Path) -> str:
+def _csv_bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -68,41 +70,30 @@ def _csv_text(path: Path) -> str:
         raise ImportFileError(f"{path} looks like a spreadsheet: name it .xlsx to import it as one")
     if b"\x00" in data[:8192]:
         raise ImportFileError(f"{path} is not a text CSV file")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(f"{path} is neither UTF-8 nor Windows-1252 text")
+    return data
 
 
-def _csv_rows(reader: Iterator[list[str]], width: int) -> Iterator[tuple[int, list[str]]]:
-    for number, cells in enumerate(reader, 2):
-        if not cells or all(not c.strip() for c in cells):
-            continue  # a blank line is not a row to import, but it keeps its number
+def _csv_rows(rows: list[tuple[int, list[str]]], width: int) -> Iterator[tuple[int, list[str]]]:
+    for number, cells in rows:
         if len(cells) < width:  # trailing empty cells left off by the writer
             cells = cells + [""] * (width - len(cells))
         yield number, cells
 
 
-def _csv_table(path: Path) -> Table:
-    text = _csv_text(path)
-    # The header line decides the separator: a European Excel export uses ";", some tools a tab.
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _csv_table(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> Table:
+    # The one reader (tabular) decides the encoding and the separator, as for the engine's CLI.
     try:
-        headers = headers_check(next(reader, []), path=path)
-    except csv.Error as error:
-        raise ImportFileError(f"{path} is not a readable CSV file: {error}") from None
-    return Table(path=path, headers=headers, rows=_guarded(_csv_rows(reader, len(headers)), path))
-
-
-def _guarded(rows: Iterator[tuple[int, list[str]]], path: Path) -> Iterator[tuple[int, list[str]]]:
-    try:
-        yield from rows
-    except csv.Error as error:
-        raise ImportFileError(f"{path} is not a readable CSV file: {error}") from None
+        table = text_table(_csv_bytes(path), delimiter=delimiter, encoding=encoding)
+    except UnreadableText as error:
+        raise ImportFileError(f"{path}: {error}") from None
+    headers = headers_check(table.headers, path=path)
+    return Table(
+        path=path,
+        headers=headers,
+        rows=_csv_rows(table.rows, len(headers)),
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+    )
 
 
 def _xlsx_table(path: Path) -> Table:
@@ -133,9 +124,10 @@ def _xlsx_table(path: Path) -> Table:
     return Table(path=path, headers=headers, rows=numbered())
 
 
-def table_open(path: str | Path) -> Table:
-    """Open a CSV (comma, semicolon or tab separated; UTF-8 or Windows-1252) or an XLSX (first sheet)."""
+def table_open(path: str | Path, *, delimiter: str | None = None, encoding: str | None = None) -> Table:
+    """Open a CSV (separator sniffed; strict UTF-8, else the detected encoding; both overridable) or an
+    XLSX (first sheet)."""
     path = Path(path)
     if path.suffix.lower() in XLSX_SUFFIXES:
         return _xlsx_table(path)
-    return _csv_table(path)
+    return _csv_table(path, delimiter=delimiter, encoding=encoding)

@@ -8,7 +8,10 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from config.api.common import MAX_ID
+from config.api.strict import StrictSerializer
 from leadscoring.api.serializers import BoundedJSONObject
+from scoring import selectors
+from scoring.inline import InlineLeadCheck
 from scoring.models import Dimension, Job, ScoringModel, Signal
 
 MAX_SIGNAL_NUMBER = 1e12
@@ -38,7 +41,7 @@ class InlineLeadField(BoundedJSONObject):
         return data
 
 
-class ScoreIn(serializers.Serializer):
+class ScoreIn(StrictSerializer):
     """Either `lead_id` (a stored lead, rescored now) or `lead` (signal values, scored and not stored)."""
 
     lead_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
@@ -48,10 +51,15 @@ class ScoreIn(serializers.Serializer):
     def validate(self, attrs):
         if ("lead_id" in attrs) == ("lead" in attrs):
             raise serializers.ValidationError({"lead": ["Give exactly one of lead_id or lead."]})
+        if "lead" in attrs:
+            program = selectors.program_by_slug(attrs.get("program"))
+            errors = InlineLeadCheck(program=program).errors(attrs["lead"])
+            if errors:
+                raise serializers.ValidationError({"lead": errors})
         return attrs
 
 
-class ScoreOut(serializers.Serializer):
+class ScoreOut(StrictSerializer):
     lead_id = serializers.IntegerField(allow_null=True, help_text="Null when the lead was given inline.")
     stored = serializers.BooleanField(
         help_text="True when a stored lead was rescored and the decision logged."
@@ -67,7 +75,7 @@ class ScoreOut(serializers.Serializer):
     model_version = serializers.IntegerField(allow_null=True)
 
 
-class BatchScoreIn(serializers.Serializer):
+class BatchScoreIn(StrictSerializer):
     """One of: `lead_ids` (stored leads), `leads` (inline signal values) or `all: true` (every lead)."""
 
     lead_ids = serializers.ListField(
@@ -88,7 +96,7 @@ class BatchScoreIn(serializers.Serializer):
         return attrs
 
 
-class BatchItemOut(serializers.Serializer):
+class BatchItemOut(StrictSerializer):
     index = serializers.IntegerField()
     lead_id = serializers.IntegerField(allow_null=True)
     ok = serializers.BooleanField()
@@ -98,14 +106,14 @@ class BatchItemOut(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class BatchScoreOut(serializers.Serializer):
+class BatchScoreOut(StrictSerializer):
     scored = serializers.IntegerField()
     failed = serializers.IntegerField()
     skipped = serializers.IntegerField()
     results = BatchItemOut(many=True)
 
 
-class JobOut(serializers.Serializer):
+class JobOut(StrictSerializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     status = serializers.ChoiceField(choices=Job.Status.choices)
@@ -123,12 +131,12 @@ class JobOut(serializers.Serializer):
         return reverse("api:job-detail", args=[job.pk])
 
 
-class JobAcceptedOut(serializers.Serializer):
+class JobAcceptedOut(StrictSerializer):
     job = JobOut()
     job_url = serializers.CharField()
 
 
-class ModelOut(serializers.Serializer):
+class ModelOut(StrictSerializer):
     id = serializers.IntegerField()
     program = serializers.CharField(source="program.slug")
     name = serializers.CharField()
@@ -156,7 +164,7 @@ class ModelDetailOut(ModelOut):
     replaces_id = serializers.IntegerField(allow_null=True)
 
 
-class ModelCreateIn(serializers.Serializer):
+class ModelCreateIn(StrictSerializer):
     program = serializers.SlugField(
         required=False, max_length=64, help_text="Program slug; default if absent."
     )
@@ -169,13 +177,13 @@ class ModelCreateIn(serializers.Serializer):
     guardrails = BoundedJSONObject(required=False, default=dict)
 
 
-class ModelUpdateIn(serializers.Serializer):
+class ModelUpdateIn(StrictSerializer):
     name = serializers.CharField(max_length=128, required=False)
     training_options = BoundedJSONObject(required=False)
     guardrails = BoundedJSONObject(required=False)
 
 
-class DeployIn(serializers.Serializer):
+class DeployIn(StrictSerializer):
     override_reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -185,7 +193,7 @@ class DeployIn(serializers.Serializer):
     )
 
 
-class ModelPerformanceOut(serializers.Serializer):
+class ModelPerformanceOut(StrictSerializer):
     model_id = serializers.IntegerField()
     version = serializers.IntegerField()
     status = serializers.CharField()
@@ -195,14 +203,14 @@ class ModelPerformanceOut(serializers.Serializer):
     trained_on = serializers.DictField()
 
 
-class ModelReportOut(serializers.Serializer):
+class ModelReportOut(StrictSerializer):
     model_id = serializers.IntegerField()
     version = serializers.IntegerField()
     filename = serializers.CharField()
     markdown = serializers.CharField()
 
 
-class TierConfig(serializers.Serializer):
+class TierConfig(StrictSerializer):
     name = serializers.CharField(max_length=32)
     rank = serializers.IntegerField(read_only=True)
     lower_bound = serializers.FloatField(min_value=0, max_value=100, required=False)
@@ -212,7 +220,7 @@ class TierConfig(serializers.Serializer):
     cadence_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
 
 
-class SettingsConfig(serializers.Serializer):
+class SettingsConfig(StrictSerializer):
     stale_after_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     trend_window_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     trend_band = serializers.FloatField(min_value=0, max_value=100, required=False)
@@ -221,13 +229,13 @@ class SettingsConfig(serializers.Serializer):
     low_confidence_below = serializers.FloatField(min_value=0, max_value=1, required=False)
 
 
-class ConfigOut(serializers.Serializer):
+class ConfigOut(StrictSerializer):
     program = serializers.CharField()
     tiers = TierConfig(many=True, help_text="Thresholds (lower bounds), SLA, action and cadence per tier.")
     settings = SettingsConfig(help_text="The stale rule, trend window and band, hysteresis, capacity.")
 
 
-class ConfigIn(serializers.Serializer):
+class ConfigIn(StrictSerializer):
     """Only what is given changes; tiers are matched by name."""
 
     tiers = TierConfig(many=True, required=False, max_length=20)
@@ -235,7 +243,7 @@ class ConfigIn(serializers.Serializer):
     program = serializers.SlugField(required=False, max_length=64)
 
 
-class SignalSerializer(serializers.Serializer):
+class SignalSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.CharField(source="program.slug", read_only=True)
     key = serializers.SlugField(max_length=128)
@@ -256,7 +264,7 @@ class SignalSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False)
 
 
-class RangeQuery(serializers.Serializer):
+class RangeQuery(StrictSerializer):
     program = serializers.SlugField(required=False, max_length=64)
     start = serializers.DateField(required=False, help_text="First day (default: 90 days ago).")
     end = serializers.DateField(required=False, help_text="Last day, inclusive (default: today).")
@@ -274,7 +282,7 @@ class AnalyticsQuery(RangeQuery):
     granularity = serializers.ChoiceField(choices=["day", "week", "month"], required=False)
 
 
-class PerformanceOut(serializers.Serializer):
+class PerformanceOut(StrictSerializer):
     program = serializers.DictField()
     start = serializers.DateField()
     end = serializers.DateField()
@@ -286,7 +294,7 @@ class PerformanceOut(serializers.Serializer):
     )
 
 
-class AnalyticsOut(serializers.Serializer):
+class AnalyticsOut(StrictSerializer):
     program = serializers.DictField()
     start = serializers.DateField()
     end = serializers.DateField()
@@ -300,12 +308,12 @@ class AnalyticsOut(serializers.Serializer):
 # ---- leads as scored -------------------------------------------------------------------------------------
 
 
-class OwnerOut(serializers.Serializer):
+class OwnerOut(StrictSerializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
 
-class AccountOut(serializers.Serializer):
+class AccountOut(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     domain = serializers.CharField()
@@ -314,7 +322,7 @@ class AccountOut(serializers.Serializer):
     country = serializers.CharField()
 
 
-class LeadScoreRowOut(serializers.Serializer):
+class LeadScoreRowOut(StrictSerializer):
     """One row of `GET leads`: a scored lead."""
 
     id = serializers.IntegerField(source="lead.id")
@@ -336,7 +344,7 @@ class LeadScoreRowOut(serializers.Serializer):
     updated_at = serializers.DateTimeField(source="lead.updated_at")
 
 
-class SnapshotOut(serializers.Serializer):
+class SnapshotOut(StrictSerializer):
     """One scoring decision (the decision log)."""
 
     id = serializers.IntegerField()
@@ -359,14 +367,14 @@ class SnapshotDetailOut(SnapshotOut):
     actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
 
-class OverrideOut(serializers.Serializer):
+class OverrideOut(StrictSerializer):
     score = serializers.FloatField(allow_null=True)
     tier = serializers.CharField()
     reason = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
 
 
-class LeadScoreOut(serializers.Serializer):
+class LeadScoreOut(StrictSerializer):
     program = serializers.CharField()
     score = serializers.FloatField()
     tier = serializers.CharField()
@@ -384,13 +392,13 @@ class LeadScoreOut(serializers.Serializer):
     override = OverrideOut(allow_null=True)
 
 
-class SlaOut(serializers.Serializer):
+class SlaOut(StrictSerializer):
     hours = serializers.IntegerField()
     due_at = serializers.DateTimeField()
     breached = serializers.BooleanField()
 
 
-class LeadDetailOut(serializers.Serializer):
+class LeadDetailOut(StrictSerializer):
     id = serializers.IntegerField()
     external_id = serializers.CharField()
     source_system = serializers.CharField()
@@ -416,6 +424,10 @@ class LeadDetailOut(serializers.Serializer):
     history = SnapshotOut(many=True)
 
 
-class LeadDetailQuery(serializers.Serializer):
-    history_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
-    program = serializers.SlugField(required=False, max_length=64)
+class LeadDetailQuery(StrictSerializer):
+    history_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=365, help_text="Days of score history (default 14)."
+    )
+    program = serializers.SlugField(
+        required=False, max_length=64, help_text="Program slug; the default program if absent."
+    )

@@ -12,7 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
-import pandas as pd
+from .reading import read_table
 
 EXIT_UNUSABLE = 2
 
@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("history", type=Path, help="CSV of closed (and open) leads, one row per lead")
     build.add_argument("--outcome", help="the column saying won or lost (or set it in the mapping)")
     build.add_argument("--won", action="append", help="a value meaning won (repeatable)")
+    build.add_argument(
+        "--lost",
+        action="append",
+        help="a value meaning lost (repeatable); any other value is an open deal: scored, never trained on",
+    )
     build.add_argument("--id", dest="id_column", help="the lead id column")
     build.add_argument("--date", dest="date_column", help="the close date column (enables --split time)")
     build.add_argument("--mapping", type=Path, help="field mapping JSON (docs/mapping.md)")
@@ -48,19 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--keep-leaky", action="append", default=[], help="keep a column screened as leakage")
     build.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the AUC interval")
     build.add_argument("--score", type=Path, help="CSV of current leads to score into DIR/scored.csv")
+    build.add_argument("--sep", help="the column separator (default: sniffed from the file; 'tab' for a tab)")
+    build.add_argument("--encoding", help="the file's text encoding (default: UTF-8, else detected)")
     build.add_argument("--out", type=Path, required=True, help="output directory")
     return parser
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    # Everything as text first: ids with leading zeros and "1"/"0" outcomes must survive as written;
-    # the engine types the columns itself.
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding_errors="replace")
-    for column in frame.columns:
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        if numbers.notna().sum() == frame[column].notna().sum() and frame[column].notna().any():
-            frame[column] = numbers
-    return frame
+def _read_csv(path: Path, *, sep: str | None = None, encoding: str | None = None, id_column=None):
+    """The file as a frame (numbers where every cell is one, text elsewhere; the id column stays text)."""
+    return read_table(path, delimiter=sep, encoding=encoding, text_columns=(id_column,)).frame
 
 
 def build(args: argparse.Namespace) -> int:
@@ -70,16 +71,20 @@ def build(args: argparse.Namespace) -> int:
 
     if not args.history.exists():
         raise ValueError(f"no such file: {args.history}")
-    try:
-        history = _read_csv(args.history)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot read {args.history} as CSV: {str(error).splitlines()[0]}") from error
     mapping = FieldMapping.load(args.mapping) if args.mapping else None
-    score_frame = _read_csv(args.score) if args.score else None
+    id_column = args.id_column or (mapping.id if mapping else None)
+    read = read_table(args.history, delimiter=args.sep, encoding=args.encoding, text_columns=(id_column,))
+    score_frame = (
+        read_table(args.score, delimiter=args.sep, encoding=args.encoding, text_columns=(id_column,)).frame
+        if args.score
+        else None
+    )
     result = build_model(
-        history,
+        read.frame,
         outcome=args.outcome,
         won=args.won,
+        lost=args.lost,
+        source={"encoding": read.encoding, "delimiter": read.delimiter},
         id_column=args.id_column,
         date_column=args.date_column,
         mapping=mapping,
@@ -108,7 +113,8 @@ def build(args: argparse.Namespace) -> int:
     print(
         f"model {m['model']}: holdout AUC {m['auc']:.3f} (95% CI {m['auc_ci'][0]:.3f}-{m['auc_ci'][1]:.3f}), "
         f"Brier {m['brier']:.4f} vs {m['brier_constant']:.4f} constant; points AUC {m['points_auc']:.3f}; "
-        f"leakage left out: {', '.join(m['leakage_flagged']) or 'none'}; wrote {args.out}"
+        f"leakage left out: {', '.join(m['leakage_flagged']) or 'none'}; "
+        f"suspected: {', '.join(m['leakage_suspected']) or 'none'}; verdict {m['verdict']}; wrote {args.out}"
     )
     return 0
 

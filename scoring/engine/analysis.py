@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
@@ -137,7 +138,9 @@ def win_loss_analysis(
     `min_n` deals: win rate present/absent, lift, z-test p-value, Benjamini-Hochberg adjusted p-value,
     Wilson intervals. Attributes are ranked by information value; those with no significant value are
     the non-predictors. Pairs among the `top_interactions` strongest values are tested for interaction:
-    the joint win rate against what the two lifts would predict on their own (multiplicative model).
+    the joint win rate against what the two would give on their own (log-odds added), with at least
+    MIN_INTERACTION_N deals behind the pair, pairs describing the same deals left out, and p-values
+    adjusted by Benjamini-Hochberg over every pair tested.
     `loss_reason` (n,), when given, is tallied over the lost deals.
     """
     y = np.asarray(y, dtype=int)
@@ -209,7 +212,10 @@ def win_loss_analysis(
         if not (ranking.empty)
         else sorted(X.columns)
     )
-    interactions = _interactions(signals, presence, y, base, top_interactions, min_n)
+    interactions, interaction_notes = _interactions(
+        signals, presence, y, base, top_interactions, min_n, alpha
+    )
+    notes.extend(interaction_notes)
     loss_table = None
     if loss_reason is not None:
         lost = pd.Series(loss_reason).reset_index(drop=True)[y == 0].fillna("(not recorded)")
@@ -230,6 +236,21 @@ def win_loss_analysis(
     )
 
 
+INTERACTION_COLUMNS = [
+    "first", "second", "n", "won", "win_rate", "expected_win_rate", "interaction", "p_value", "p_adjusted",
+    "significant",
+]  # fmt: skip
+# A pair is tested only with this much support; two values sharing this share of their deals (both ways)
+# describe the same deals, and their "interaction" is one group counted twice.
+MIN_INTERACTION_N = 30
+SAME_DEALS = 0.9
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
 def _interactions(
     signals: pd.DataFrame,
     presence: dict[tuple[str, str], np.ndarray],
@@ -237,9 +258,14 @@ def _interactions(
     base: float,
     top: int,
     min_n: int,
-) -> pd.DataFrame:
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Pairs of the strongest values: joint win rate against the rate the two would give independently
+    (their log-odds effects added, so never above 100 %), with an exact binomial p-value, adjusted by
+    Benjamini-Hochberg over every pair tested. Returns the rows and notes on pairs left out."""
+    notes: list[str] = []
     if signals.empty:
-        return pd.DataFrame(columns=["first", "second", "n", "win_rate", "expected_win_rate", "interaction"])
+        return pd.DataFrame(columns=INTERACTION_COLUMNS), notes
     strongest = signals[signals["significant"]].sort_values("lift", ascending=False)
     picked: list[tuple[str, str]] = []
     for row in strongest.itertuples():
@@ -248,27 +274,40 @@ def _interactions(
         if len(picked) >= top:
             break
     rows = []
+    support = max(min_n, MIN_INTERACTION_N)
     for (a, va), (b, vb) in combinations(picked, 2):
-        both = presence[(a, va)] & presence[(b, vb)]
-        if both.sum() < min_n:
+        first, second = presence[(a, va)], presence[(b, vb)]
+        both = first & second
+        n_both = int(both.sum())
+        if n_both < support:
             continue
-        rate = float(y[both].mean())
-        lift_a, lift_b = y[presence[(a, va)]].mean() / base, y[presence[(b, vb)]].mean() / base
-        expected = min(1.0, base * lift_a * lift_b)
+        if n_both >= SAME_DEALS * first.sum() and n_both >= SAME_DEALS * second.sum():
+            notes.append(
+                f"{a} = {va} and {b} = {vb} describe the same {n_both:,} deals: one group, not an interaction"
+            )
+            continue
+        won = int(y[both].sum())
+        rate = won / n_both
+        expected = float(
+            1 / (1 + np.exp(-(_logit(y[first].mean()) + _logit(y[second].mean()) - _logit(base))))
+        )
         rows.append(
             {
                 "first": f"{a} = {va}",
                 "second": f"{b} = {vb}",
-                "n": int(both.sum()),
+                "n": n_both,
+                "won": won,
                 "win_rate": rate,
                 "expected_win_rate": expected,
                 "interaction": rate / expected if expected else float("nan"),
+                "p_value": float(stats.binomtest(won, n_both, expected).pvalue),
             }
         )
-    frame = pd.DataFrame(
-        rows, columns=["first", "second", "n", "win_rate", "expected_win_rate", "interaction"]
-    )
-    return frame.sort_values("interaction", ascending=False, ignore_index=True)
+    frame = pd.DataFrame(rows, columns=INTERACTION_COLUMNS)
+    if not frame.empty:
+        frame["p_adjusted"] = multipletests(frame["p_value"], method="fdr_bh")[1]
+        frame["significant"] = frame["p_adjusted"] < alpha
+    return frame.sort_values(["significant", "interaction"], ascending=False, ignore_index=True), notes
 
 
 def lift_to_dict(lift: SignalLift) -> dict[str, Any]:

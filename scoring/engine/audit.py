@@ -12,6 +12,16 @@ from sklearn.model_selection import StratifiedKFold
 
 from .contracts import jsonable
 from .dataset import CONSTANT, DATE, ID, NUMERIC, TEXT
+from .leakage import (
+    FLAGGED,
+    SUSPECT_PREFIX,
+    SUSPECTED,
+    calendar_columns,
+    date_findings,
+    missingness_findings,
+    name_findings,
+    status_value_findings,
+)
 from .learners import LOW_CONFIDENCE_DEALS, MIN_CLOSED_DEALS
 
 # A single column whose out-of-fold AUC reaches this alone is almost certainly recorded after the fact:
@@ -34,6 +44,10 @@ class LeakageFlag:
         "data"  # "data" (screened), "mapping" (marked post_outcome by ops staff) or "mapping and data"
     )
     kept: bool = False
+    # "flagged": left out of training unless kept; "suspected": kept in until a person confirms or clears it
+    # (keep_leaky clears it).
+    status: str = FLAGGED
+    evidence: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The flag as plain data."""
@@ -62,7 +76,9 @@ def _single_column_auc(values: pd.Series, y: np.ndarray, seed: int = 0) -> float
     return float(max(auc, 1 - auc))
 
 
-def screen_leakage(X: pd.DataFrame, y: np.ndarray, *, min_level_n: int = 20) -> list[LeakageFlag]:
+def screen_leakage(
+    X: pd.DataFrame, y: np.ndarray, *, min_level_n: int = 20, aucs: dict[str, float] | None = None
+) -> list[LeakageFlag]:
     """Columns that alone separate won from lost almost perfectly, judged from the data only.
 
     X: (n, p) coerced features; y: (n,) 0/1. A column is flagged when its out-of-fold single-column
@@ -79,6 +95,8 @@ def screen_leakage(X: pd.DataFrame, y: np.ndarray, *, min_level_n: int = 20) -> 
         if values.dropna().nunique() <= 1:
             continue
         auc = _single_column_auc(values, y)
+        if aucs is not None:
+            aucs[column] = auc
         pure_share = 0.0
         pure_values: list[str] = []
         if values.dtype == object or values.dropna().nunique() <= 20:
@@ -141,11 +159,20 @@ class DataAudit:
     leakage: list[LeakageFlag]
     warnings: list[str] = field(default_factory=list)
     sample_size_per_signal: dict[str, int] = field(default_factory=dict)
+    single_column_auc: dict[str, float] = field(default_factory=dict)
+    calendar_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def leakage_flagged(self) -> list[str]:
         """Names of the columns left out (or explicitly kept) as leaking the outcome."""
-        return [flag.column for flag in self.leakage]
+        return [flag.column for flag in self.leakage if flag.status == FLAGGED]
+
+    @property
+    def leakage_suspected(self) -> dict[str, str]:
+        """Suspected columns nobody has cleared yet (still in training), with the reason."""
+        return {
+            flag.column: flag.reason for flag in self.leakage if flag.status == SUSPECTED and not flag.kept
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The audit as plain, JSON-ready data."""
@@ -166,8 +193,11 @@ class DataAudit:
                 "excluded": self.excluded,
                 "leakage": [flag.to_dict() for flag in self.leakage],
                 "leakage_flagged": self.leakage_flagged,
+                "leakage_suspected": self.leakage_suspected,
                 "warnings": self.warnings,
                 "sample_size_per_signal": self.sample_size_per_signal,
+                "single_column_auc": self.single_column_auc,
+                "calendar_columns": self.calendar_columns,
             }
         )
 
@@ -189,13 +219,17 @@ def audit_data(
     post_outcome: tuple[str, ...] | list[str] = (),
     ignore: tuple[str, ...] | list[str] = (),
     keep_leaky: tuple[str, ...] | list[str] = (),
+    open_features: pd.DataFrame | None = None,
+    date_column: str | None = None,
 ) -> DataAudit:
     """Audit a history frame before training.
 
     frame: the raw history (n rows, missing tokens already NaN); labels: (n,) 1 won, 0 lost, NaN open;
     types: column types from `dataset.infer_column_types`; features: the coerced candidate features of
     the closed rows. Columns marked `post_outcome` are excluded; columns screened as leaky are excluded
-    unless named in `keep_leaky`.
+    unless named in `keep_leaky`. Suspected columns (leakage.py) stay in; `keep_leaky` clears them.
+    open_features: the coerced features of the open rows (values no open lead carries are a leak's
+    fingerprint); date_column: the close date other dates are checked against.
     """
     closed = labels.notna().to_numpy()
     y = labels[closed].to_numpy(dtype=int)
@@ -246,7 +280,27 @@ def audit_data(
             )
     # Columns the mapping already marks are screened too: the report should show when the data confirms it.
     marked = {flag.column: flag for flag in leakage}
-    for flag in screen_leakage(features, y):
+    aucs: dict[str, float] = {}
+    screened = screen_leakage(features, y, aucs=aucs)
+    closed_frame = frame[closed]
+    for finding in [
+        *missingness_findings(features, y),
+        *date_findings(closed_frame, y, types, date_column),
+    ]:
+        flag = next((f for f in screened if f.column == finding.column), None)
+        if flag is None:
+            screened.append(
+                LeakageFlag(
+                    finding.column,
+                    finding.reason,
+                    single_column_auc=aucs.get(finding.column),
+                    evidence=finding.evidence,
+                )
+            )
+        else:
+            flag.reason = f"{flag.reason}; {finding.reason}"
+            flag.evidence.update(finding.evidence)
+    for flag in screened:
         if flag.column in marked:
             known = marked[flag.column]
             known.source = "mapping and data"
@@ -255,8 +309,31 @@ def audit_data(
             continue
         flag.kept = flag.column in keep_leaky
         leakage.append(flag)
+        marked[flag.column] = flag
+    missing_share = {c: float(features[c].isna().mean()) for c in features.columns}
+    suspects: dict[str, LeakageFlag] = {}
+    for finding in [
+        *status_value_findings(features, y, types, open_features),
+        *name_findings(list(features.columns), aucs, missing_share),
+    ]:
+        if finding.column in marked or finding.column in ignore:
+            continue
+        if finding.column in suspects:
+            known = suspects[finding.column]
+            known.reason += "; " + finding.reason.removeprefix(f"{SUSPECT_PREFIX}: ")
+            known.evidence.update(finding.evidence)
+            continue
+        suspects[finding.column] = LeakageFlag(
+            finding.column,
+            finding.reason,
+            single_column_auc=aucs.get(finding.column),
+            status=SUSPECTED,
+            kept=finding.column in keep_leaky,
+            evidence=finding.evidence,
+        )
+    leakage.extend(suspects.values())
     for flag in leakage:
-        if not flag.kept:
+        if not flag.kept and flag.status == FLAGGED:
             excluded[flag.column] = f"leakage: {flag.reason}"
     warnings = []
     confidence = sample_confidence(n_closed)
@@ -282,10 +359,22 @@ def audit_data(
         f"({n_open}) or never imported cannot teach it"
     )
     for flag in leakage:
-        if flag.kept:
+        if flag.kept and flag.status == FLAGGED:
             warnings.append(
                 f"{flag.column} is kept although it looks like leakage: holdout figures will flatter"
             )
+    calendar = (
+        calendar_columns(
+            features[[c for c in features.columns if c not in excluded]], closed_frame[date_column]
+        )
+        if date_column and date_column in frame.columns
+        else {}
+    )
+    for column, why in calendar.items():
+        warnings.append(
+            f"{column} is nearly a function of the date ({why}): a calendar or economy-wide figure, not a fact "
+            "about the lead; a random split flatters it, the time split shows whether it holds"
+        )
     sample_per_signal = {
         c: int(features.loc[:, c].notna().sum()) for c in features.columns if c not in excluded
     }
@@ -309,4 +398,6 @@ def audit_data(
         leakage=leakage,
         warnings=warnings,
         sample_size_per_signal=sample_per_signal,
+        single_column_auc=aucs,
+        calendar_columns=calendar,
     )

@@ -142,7 +142,15 @@ class BuildFacts:
     holdout: float
     seed: int
     fit_seconds: float
+    leakage_suspected: dict = field(default_factory=dict)
+    open_rows: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    time_split: dict | None = None
+    tiers_withheld: bool = False
 
+    # Added later: a stored version without them reads as the defaults.
+    OPTIONAL = ("leakage_suspected", "open_rows", "encoding", "delimiter", "time_split", "tiers_withheld")
     KEYS = (
         "model",
         "learner",
@@ -159,6 +167,7 @@ class BuildFacts:
         "holdout",
         "seed",
         "fit_seconds",
+        *OPTIONAL,
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,7 +175,7 @@ class BuildFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BuildFacts:
-        return cls(**{key: data[key] for key in cls.KEYS})
+        return cls(**{key: data[key] for key in cls.KEYS if key in data or key not in cls.OPTIONAL})
 
 
 @dataclass
@@ -177,6 +186,8 @@ class Metrics:
     ({hot, warm, cool: {name, threshold, n_flagged, share_flagged, precision, recall, f1, accuracy}}),
     `confusion` the confusion matrices at the Hot and Warm thresholds ({threshold, tp, fp, fn, tn}),
     `lift_by_decile` and `calibration` lists of row dicts, `gates` {target: {value, target, passed[, ceiling]}}.
+    `verdict` is one of deployable, misses_targets, no_better_than_base_rate, too_good_to_be_true;
+    `verdict_text` says it in words. `calibration_max_gap` / `ece`: see validation.calibration_by_decile.
     Every field is optional so a partly built version can still be reported. `to_dict()` is
     ScoringModel.metrics / metrics.json, with flat `precision_hot`-style aliases of the per-tier figures.
     """
@@ -199,11 +210,15 @@ class Metrics:
     lift_by_decile: list = field(default_factory=list)
     lift_top_decile: float | None = None
     calibration: list = field(default_factory=list)
+    calibration_by_decile: list = field(default_factory=list)
+    calibration_max_gap: float | None = None
+    ece: float | None = None
     ks: float | None = None
     ks_score: float | None = None
     gates: dict = field(default_factory=dict)
     passed: bool = False
     verdict: str = ""
+    verdict_text: str = ""
     better_than_base_rate: bool = False
     n_boot: int = 0
     build: BuildFacts | None = None
@@ -227,11 +242,15 @@ class Metrics:
         "lift_by_decile",
         "lift_top_decile",
         "calibration",
+        "calibration_by_decile",
+        "calibration_max_gap",
+        "ece",
         "ks",
         "ks_score",
         "gates",
         "passed",
         "verdict",
+        "verdict_text",
         "better_than_base_rate",
         "n_boot",
     )

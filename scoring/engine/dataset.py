@@ -6,6 +6,7 @@ Everything here takes and returns plain pandas/numpy data; nothing knows about D
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,38 @@ CONSTANT = "constant"
 # Values a CRM export uses for yes/no flags; compared lower-cased.
 _TRUE_TOKENS = {"yes", "y", "true", "t", "1", "1.0"}
 _FALSE_TOKENS = {"no", "n", "false", "f", "0", "0.0"}
+
+
+# A number as a CRM export writes it. The exponent is at most three digits: pandas 2.x `to_numeric` can
+# crash the process (pandas issue 63650) on a hex id such as 401013266745e5661589292315434968, which
+# reads as a number with an enormous exponent, so text is never handed to it unchecked.
+NUMBER_PATTERN = r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?\s*"
+
+
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool | np.bool_):
+        return np.nan
+    if isinstance(value, int | float | np.number):
+        return float(value)
+    text = str(value)
+    return float(text) if _NUMBER.fullmatch(text) else np.nan
+
+
+def numbers_of(values) -> np.ndarray:
+    """Values as float (n,): numbers as they are; text that matches NUMBER_PATTERN parsed; else NaN."""
+    array = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
+    if array.dtype.kind in "biuf":
+        return array.astype(float)
+    # Parsed once per distinct value, not once per row.
+    return _map_distinct(array, _number).astype(float)
+
+
+def is_number_text(values: pd.Series) -> np.ndarray:
+    """Per value (n,), whether it reads as a number (booleans (n,)); missing values are False."""
+    return ~np.isnan(numbers_of(values))
 
 
 class UnusableHistory(ValueError):
@@ -186,11 +219,11 @@ def infer_column_types(frame: pd.DataFrame) -> dict[str, str]:
             types[column] = BOOLEAN
             continue
         unique_ratio = n_distinct / max(len(present), 1)
-        numeric = pd.to_numeric(present, errors="coerce") if series.dtype == object else present
-        numeric_share = float(numeric.notna().mean()) if len(present) else 0.0
+        numbers = numbers_of(present)
+        numeric_share = float((~np.isnan(numbers)).mean()) if len(present) else 0.0
         if pd.api.types.is_numeric_dtype(series) or numeric_share >= 0.95:
-            as_number = pd.to_numeric(present, errors="coerce").dropna()
-            is_integer = bool(np.all(np.mod(as_number.to_numpy(dtype=float), 1) == 0))
+            as_number = numbers[~np.isnan(numbers)]
+            is_integer = bool(np.all(np.mod(as_number, 1) == 0))
             types[column] = ID if (is_integer and unique_ratio >= 0.98 and n_rows >= 20) else NUMERIC
             continue
         sample = present.astype(str).head(200)
@@ -232,7 +265,7 @@ def coerce_features(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
             continue
         series = frame[column]
         if kind == NUMERIC:
-            columns[column] = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            columns[column] = numbers_of(series)
         elif kind == BOOLEAN:
             columns[column] = _map_distinct(series, _flag).astype(float)
         else:
@@ -270,17 +303,13 @@ def model_features(
         if _is_text(dtypes[j]):
             cleaned = _map_distinct(values, lambda value: _clean_text(value, token_set))
             if kind == NUMERIC:
-                columns[column] = np.asarray(pd.to_numeric(cleaned, errors="coerce"), dtype=float)
+                columns[column] = numbers_of(cleaned)
             elif kind == BOOLEAN:
                 columns[column] = _map_distinct(cleaned, _flag).astype(float)
             else:
                 columns[column] = _map_distinct(cleaned, lambda value: str(value).strip())
         elif kind == NUMERIC:
-            columns[column] = (
-                _as_float(values)
-                if small
-                else pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            )
+            columns[column] = _as_float(values) if small else numbers_of(values)
         elif kind == BOOLEAN:
             columns[column] = _map_distinct(values, _flag).astype(float)
         else:

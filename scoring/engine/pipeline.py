@@ -41,7 +41,8 @@ from .points import Scorecard, WoeBinning, dimension_of
 from .report import ModelDocument, render_report, score_distribution
 from .scorer import Scorer
 from .thresholds import Cutoffs, TierShares, tier_cutoffs
-from .validation import Targets, error_cases, holdout_split, validate
+from .validation import NO_SIGNAL, Targets, error_cases, holdout_split, validate
+from .verdicts import carriers, final_verdict
 
 MODELS = ("auto", "points", *LEARNERS, "hybrid")
 MIN_ROWS = 20
@@ -139,6 +140,7 @@ class ClosedHistory:
 
     outcome: str
     won_values: tuple[str, ...]
+    lost_values: tuple[str, ...]
     id_column: str | None
     date_column: str | None
     mapping: FieldMapping
@@ -147,6 +149,13 @@ class ClosedHistory:
     y: np.ndarray
     signal_types: dict[str, str]
     audit: DataAudit
+    open_raw: pd.DataFrame | None = None
+
+
+def _outcome_values(values: pd.Series) -> pd.Series:
+    """The outcome column's distinct values with their counts, as the labels compare them."""
+    text = values.astype("string").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return text[text.notna() & (text != "")].value_counts()
 
 
 @dataclass
@@ -174,8 +183,13 @@ def closed_history(
     date_column: str | None,
     mapping: FieldMapping,
     keep_leaky: tuple[str, ...] | list[str],
+    lost: Any = None,
 ) -> ClosedHistory:
-    """Check the history, label its closed deals, audit it and keep the usable signal columns."""
+    """Check the history, label its closed deals, audit it and keep the usable signal columns.
+
+    Rows whose outcome is neither a won nor a lost value are open deals: counted and scored, never trained
+    on. With more than two outcome values and no lost values named, the history is refused with the
+    values and their counts: guessing would train every open deal as a loss."""
     outcome = outcome or mapping.outcome
     if not outcome:
         raise UnusableHistory("no outcome column given: pass --outcome or set it in the mapping")
@@ -193,8 +207,22 @@ def closed_history(
     if len(history) < MIN_ROWS:
         raise UnusableHistory(f"only {len(history)} rows: at least {MIN_ROWS} are needed to learn anything")
 
+    lost_values = (
+        tuple(str(v) for v in (lost if isinstance(lost, list | tuple) else [lost]))
+        if lost is not None
+        else mapping.lost
+    )
     frame = apply_missing_values(history, mapping.missing_values or ("",))
-    labels_all = outcome_labels(frame[outcome], won=won_values or None, lost=mapping.lost)
+    counts = _outcome_values(frame[outcome])
+    if len(counts) > 2 and not lost_values:
+        listed = ", ".join(f"{value!r} ({count:,})" for value, count in counts.items())
+        raise UnusableHistory(
+            f"outcome column {outcome!r} has {len(counts)} values: {listed}; say "
+            + ("which mean won with --won and " if not won_values else "")
+            + "which mean lost with --lost (repeatable, or outcome.won / outcome.lost in the mapping): every "
+            "other value counts as open, scored but never trained on"
+        )
+    labels_all = outcome_labels(frame[outcome], won=won_values or None, lost=lost_values)
     closed_mask = labels_all.notna().to_numpy()
     y_closed = labels_all[closed_mask].to_numpy(dtype=int)
     if len(np.unique(y_closed)) < 2:
@@ -214,6 +242,7 @@ def closed_history(
     feature_types = {c: k for c, k in types_all.items() if k in (NUMERIC, CATEGORICAL, BOOLEAN)}
     closed = frame[closed_mask]
     features_closed = coerce_features(closed, feature_types)
+    open_raw = history[~closed_mask]
     audit = audit_data(
         frame,
         labels_all,
@@ -223,6 +252,8 @@ def closed_history(
         post_outcome=mapping.post_outcome,
         ignore=mapping.ignore,
         keep_leaky=keep_leaky,
+        open_features=coerce_features(frame[~closed_mask], feature_types) if (~closed_mask).any() else None,
+        date_column=date_column,
     )
     signal_types = {c: k for c, k in feature_types.items() if c not in audit.excluded}
     if not signal_types:
@@ -231,7 +262,8 @@ def closed_history(
         )
     return ClosedHistory(
         outcome=outcome,
-        won_values=won_values,
+        won_values=tuple(won_values or ()),
+        lost_values=tuple(lost_values or ()),
         id_column=id_column,
         date_column=date_column,
         mapping=mapping,
@@ -240,6 +272,7 @@ def closed_history(
         y=y_closed,
         signal_types=signal_types,
         audit=audit,
+        open_raw=open_raw.reset_index(drop=True) if len(open_raw) else None,
     )
 
 
@@ -288,6 +321,7 @@ def build_model(
     *,
     outcome: str | None = None,
     won: Any = None,
+    lost: Any = None,
     id_column: str | None = None,
     date_column: str | None = None,
     mapping: FieldMapping | dict[str, Any] | None = None,
@@ -306,12 +340,15 @@ def build_model(
     n_boot: int = 1000,
     version: str | int = "1",
     model_name: str = "Lead score",
+    source: dict[str, str] | None = None,
 ) -> BuildResult:
     """Audit, analyse, fit, calibrate tiers, validate on a holdout, explain and document a lead scoring model.
 
     history: one row per lead (closed ones teach the model; open ones are counted, not learned from).
     outcome: the column saying won or lost (or the mapping's outcome column); won: the value(s) meaning won
-    (default: the mapping's, else inferred from a two-valued column). id_column / date_column: identity and
+    (default: the mapping's, else inferred from a two-valued column); lost: the value(s) meaning lost
+    (required when the column has more than two values; other values are open deals, scored, not trained
+    on, and scored into `scored` when no score_frame is given). id_column / date_column: identity and
     close date (a date enables split="time"). mapping: a FieldMapping or its JSON dict (docs/mapping.md):
     missing-value tokens, post_outcome and ignore columns. model: "auto" (best on a validation fold carved
     from the training part), "points", a learner name, or "hybrid" (a learner plus guardrails).
@@ -320,6 +357,7 @@ def build_model(
     for the report and `scored`. dimensions / labels: per signal overrides (dimension, display name).
     guardrails: hybrid rules (see `parse_guardrails`); given with a learner, the learner becomes a hybrid.
     hot_capacity / shares: tier sizing. n_boot: bootstrap resamples for the AUC interval.
+    source: how the file was read ({"encoding", "delimiter"}), for the report and metrics.
 
     Raises UnusableHistory (no outcome column, one class, too few rows) and InsufficientHistory (fewer than
     50 closed deals), both ValueError with a one-line reason.
@@ -338,8 +376,11 @@ def build_model(
         date_column=date_column,
         mapping=mapping,
         keep_leaky=keep_leaky,
+        lost=lost,
     )
     X, y_closed, closed_raw = closed.X, closed.y, closed.closed_raw
+    if score_frame is None and closed.open_raw is not None:
+        score_frame = closed.open_raw
 
     train_index, test_index = holdout_split(
         X,
@@ -379,12 +420,36 @@ def build_model(
     validation = validate(
         y_test, batch.probability, batch.score, cutoffs, targets=targets, seed=seed, n_boot=n_boot
     )
+    audit = closed.audit
+    suspected = list(audit.leakage_suspected)
+    losses = carriers(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        validation,
+        suspected=suspected,
+        single_auc=audit.single_column_auc,
+        seed=seed,
+    )
+    validation = final_verdict(validation, suspected=suspected, losses=losses)
+    withheld = validation.verdict == NO_SIGNAL
+    if withheld:
+        # No tier is defensible when the ranking is no better than chance: every lead stays unscored.
+        scorer.cutoffs = None
+    time_split = (
+        _time_split_figures(
+            X, y_closed, closed_raw[closed.date_column], model=model, seed=seed, dimensions=overrides,
+            holdout=holdout, rules=parse_guardrails(guardrails), types=closed.signal_types, mapping=mapping,
+        )
+        if split == "random" and closed.date_column and closed.date_column in closed_raw.columns
+        else None
+    )  # fmt: skip
     explanations = [[f.to_dict() for f in batch.top_factors(i)] for i in range(len(batch))]
     id_for_errors = closed.id_column if closed.id_column in holdout_raw.columns else None
     errors = error_cases(holdout_raw, y_test, batch.score, explanations=explanations, id_column=id_for_errors)
-    scored = _score_current(scorer, score_frame, closed.id_column)
+    scored = _score_current(scorer, score_frame, closed.id_column, withheld=withheld)
 
-    audit = closed.audit
     facts = BuildFacts(
         model=fitted.kind,
         learner=fitted.chosen,
@@ -401,6 +466,12 @@ def build_model(
         holdout=holdout,
         seed=seed,
         fit_seconds=round(fit_seconds, 2),
+        leakage_suspected=audit.leakage_suspected,
+        open_rows=audit.n_open,
+        encoding=(source or {}).get("encoding"),
+        delimiter=(source or {}).get("delimiter"),
+        time_split=time_split,
+        tiers_withheld=withheld,
     )
     document = ModelDocument(
         version=str(version),
@@ -412,7 +483,11 @@ def build_model(
         n_won=int(y_closed.sum()),
         n_lost=int(y_closed.size - y_closed.sum()),
         base_rate=float(y_closed.mean()),
-        confidence=f"{audit.confidence}: {y_closed.size:,} closed deals",
+        confidence=(
+            f"none: no signal in the history ({y_closed.size:,} closed deals)"
+            if withheld
+            else f"{audit.confidence}: {y_closed.size:,} closed deals"
+        ),
         audit=audit.to_dict(),
         analysis=analysis.to_dict(),
         points=fitted.scorecard.to_dict(),
@@ -424,8 +499,22 @@ def build_model(
         cutoffs=cutoffs.to_dict(),
         field_mapping={
             **mapping.to_dict(),
-            "outcome": {"column": closed.outcome, "won": list(closed.won_values)},
+            "id": closed.id_column,
+            "date": closed.date_column,
+            "outcome": {
+                "column": closed.outcome,
+                "won": list(closed.won_values),
+                **({"lost": list(closed.lost_values)} if closed.lost_values else {}),
+            },
         },
+        source={
+            "id": closed.id_column,
+            "date": closed.date_column,
+            "open_rows": audit.n_open,
+            **(source or {}),
+        },
+        tiers_withheld=withheld,
+        time_split=time_split,
         scored=scored,
         error_cases=errors,
         score_distribution=score_distribution(batch.score, y_test),
@@ -447,13 +536,65 @@ def build_model(
     )
 
 
+def _time_split_figures(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    dates: pd.Series,
+    *,
+    model: str,
+    seed: int,
+    dimensions: dict[str, str],
+    holdout: float,
+    rules: list[Guardrail],
+    types: dict[str, str],
+    mapping: FieldMapping,
+) -> dict[str, Any] | None:
+    """The same build judged on the latest `holdout` share of deals by date (the random split flatters a
+    column that moves with the calendar): AUC and Brier beside the random split's. None when unusable."""
+    try:
+        train_index, test_index = holdout_split(
+            X, y, method="time", holdout=holdout, seed=seed, date=dates.to_numpy()
+        )
+    except ValueError:
+        return None
+    y_train, y_test = y[np.asarray(train_index)], y[np.asarray(test_index)]
+    if len(np.unique(y_train)) < 2 or len(np.unique(y_test)) < 2 or y_train.size < MIN_CLOSED_DEALS:
+        return None
+    kind = (
+        "points" if model == "points" else ("logistic_regression" if model in ("auto", "hybrid") else model)
+    )
+    X_train, X_test = X.loc[train_index], X.loc[test_index]
+    if kind == "points":
+        card = Scorecard(dimension_overrides=dimensions).fit(X_train, y_train)
+        probability = card.probability(card.score(X_test))
+    else:
+        probability = Learner(kind, seed=seed).fit(X_train, y_train).predict_proba(X_test)[:, 1]
+    return {
+        "model": kind,
+        "n_test": int(y_test.size),
+        "auc": _auc(y_test, probability),
+        "brier": float(np.mean((probability - y_test) ** 2)),
+        "base_rate": float(y_test.mean()),
+    }
+
+
+UNSCORED = "Unscored: no signal in the history"
+
+
 def _score_current(
-    scorer: Scorer, score_frame: pd.DataFrame | None, id_column: str | None
+    scorer: Scorer, score_frame: pd.DataFrame | None, id_column: str | None, *, withheld: bool = False
 ) -> pd.DataFrame | None:
-    """Current leads scored for the report, one row each with its id first (the frame's index without one)."""
+    """Current leads scored for the report, one row each with its id first (the frame's index without one).
+    With tiers withheld (no signal), every lead is unscored: no score, no tier, the reason instead."""
     if score_frame is None or not len(score_frame):
         return None
     scored = scorer.score(score_frame).to_frame()
+    if withheld:
+        scored["score"] = np.nan
+        scored["probability"] = np.nan
+        scored["tier"] = None
+        scored["evidence"] = UNSCORED
+        scored["top_factors"] = [[] for _ in range(len(scored))]
     if id_column and id_column in score_frame.columns:
         scored.insert(0, "id", score_frame[id_column].to_numpy())
     else:

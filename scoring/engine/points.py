@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 
-from .dataset import SMALL_BATCH
+from .dataset import SMALL_BATCH, numbers_of
 
 DIMENSIONS = ("firmographic", "behavioral", "engagement", "intent", "negative")
 
@@ -130,7 +130,7 @@ class SignalBins:
         """Bin index of each value (shape (n,)); missing and unseen levels go to the missing bin."""
         values = np.asarray(values)
         if self.kind == "numeric":
-            numbers = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
+            numbers = numbers_of(values)
             index = np.searchsorted(self.splits, numbers, side="right")
             return np.where(np.isnan(numbers), self.missing_bin, index)
         # A level never seen in training has no evidence behind it: treat it like a missing answer,

@@ -110,16 +110,26 @@ class ScoreBatch:
         if self.contributions is None:
             return [[] for _ in range(n)]
         values, _, position = self._row_values()
-        picks = np.concatenate([self.up, self.down], axis=1).tolist()
+        chosen = np.concatenate([self.up, self.down], axis=1)
+        safe = np.clip(chosen, 0, None)
+        # Gathered once as plain lists: indexing numpy per factor cost more than wording it.
+        picks = chosen.tolist()
+        points = np.take_along_axis(self.contributions, safe, axis=1).tolist()
+        columns = np.array([position.get(signal, -1) for signal in self.signals])[safe]
+        if values.shape[1]:
+            gathered = np.take_along_axis(values, np.clip(columns, 0, None), axis=1)
+            picked_values = np.where(columns >= 0, gathered, np.nan).tolist()
+        else:
+            picked_values = np.full(chosen.shape, np.nan, dtype=object).tolist()
         labels: dict[tuple, str] = {}
         out = []
         for i in range(n):
             row = []
-            for j in picks[i]:
+            for k, j in enumerate(picks[i]):
                 if j < 0:
                     continue
                 signal = self.signals[j]
-                value = values[i, position[signal]] if signal in position else np.nan
+                value = picked_values[i][k]
                 missing = value is None or (isinstance(value, float) and value != value)
                 key = (j, "missing" if missing else type(value).__name__, None if missing else value)
                 label = labels.get(key)
@@ -127,9 +137,7 @@ class ScoreBatch:
                     label = labels[key] = explain.factor_label(
                         self.labels.get(signal, signal), value, self.kinds.get(signal, "")
                     )
-                row.append(
-                    {"signal": signal, "label": label, "points": round(float(self.contributions[i, j]), 1)}
-                )
+                row.append({"signal": signal, "label": label, "points": round(points[i][k], 1)})
             if self.guardrail_points is not None and self.guardrail_points[i] < -0.05:
                 row.append(
                     {

@@ -39,6 +39,16 @@ class Targets:
     spearman: float = 0.40
 
 
+# The verdict, one of four (metrics.json `verdict`): only `deployable` goes live without a person's say.
+DEPLOYABLE = "deployable"
+MISSES_TARGETS = "misses_targets"
+NO_SIGNAL = "no_better_than_base_rate"
+TOO_GOOD = "too_good_to_be_true"
+VERDICTS = (DEPLOYABLE, MISSES_TARGETS, NO_SIGNAL, TOO_GOOD)
+# Honest pre-contact lead signals do not reach these on a holdout; a column filled in after the outcome does.
+TOO_GOOD_AUC = 0.97
+TOO_GOOD_BRIER_SKILL = 0.9
+
 # The validation record is the engine's Metrics contract; the old name stays importable.
 Validation = Metrics
 
@@ -155,6 +165,9 @@ def validate(
     deciles = lift_by_decile(outcome, score)
     lift_top = deciles[0]["lift"] if deciles else None
     calibration = calibration_table(outcome, prob, n_bins=n_calibration_bins) if prob is not None else []
+    by_decile = calibration_by_decile(outcome, prob) if prob is not None else []
+    calibration_max_gap = max((abs(row["gap"]) for row in by_decile), default=None)
+    ece = sum(row["n"] * abs(row["gap"]) for row in by_decile) / n if by_decile else None
     ks, ks_score = ks_statistic(outcome, score) if two_classes else (None, None)
 
     values = {
@@ -179,7 +192,18 @@ def validate(
     if hot_share is not None and base_rate > 0:
         gates["hot_recall"]["ceiling"] = min(1.0, hot_share / base_rate)
     passed = all(gate["passed"] for gate in gates.values())
-    better, verdict = _verdict(auc, auc_ci, brier, brier_constant, base_rate, gates, passed, prob is not None)
+    code, verdict = _verdict(auc, auc_ci, brier, brier_constant, base_rate, gates, passed, prob is not None)
+    if code in (DEPLOYABLE, MISSES_TARGETS) and (
+        auc >= TOO_GOOD_AUC or (brier_skill is not None and brier_skill >= TOO_GOOD_BRIER_SKILL)
+    ):
+        code = TOO_GOOD
+        verdict = (
+            f"Too good to be true: a holdout AUC of {auc:.3f}"
+            + (f" and a Brier skill of {brier_skill:.2f}" if brier_skill is not None else "")
+            + " is what a column recorded after the outcome produces, not what an honest lead signal does. "
+            "It is treated as leakage until a person confirms the columns that carry it. "
+            f"The figures otherwise: {verdict}"
+        )
     return Metrics(
         n=n,
         n_won=n_won,
@@ -199,12 +223,16 @@ def validate(
         lift_by_decile=deciles,
         lift_top_decile=lift_top,
         calibration=calibration,
+        calibration_by_decile=by_decile,
+        calibration_max_gap=calibration_max_gap,
+        ece=ece,
         ks=ks,
         ks_score=ks_score,
         gates=gates,
         passed=passed,
-        verdict=verdict,
-        better_than_base_rate=better,
+        verdict=code,
+        verdict_text=verdict,
+        better_than_base_rate=code != NO_SIGNAL,
         n_boot=n_boot if two_classes else 0,
     )
 
@@ -351,6 +379,33 @@ def calibration_table(y_true: np.ndarray, probability: np.ndarray, n_bins: int =
     return jsonable(rows)
 
 
+def calibration_by_decile(y_true: np.ndarray, probability: np.ndarray, n_groups: int = 10) -> list[dict]:
+    """Predicted vs observed win rate in ten equal-count groups of leads ranked by probability.
+
+    y_true, probability: shape (n,). Each row: decile (1 = lowest probability), n, predicted (mean
+    probability), observed (win rate) and gap (observed - predicted). `calibration_max_gap` is the largest
+    |gap|, `ece` (expected calibration error) the n-weighted mean |gap|: both fractions, 0.03 is 3 points.
+    """
+    outcome = np.asarray(y_true).astype(int)
+    prob = np.asarray(probability, dtype=float)
+    if not outcome.size:
+        return []
+    order = np.argsort(prob, kind="stable")
+    rows = []
+    for number, members in enumerate(np.array_split(order, min(n_groups, outcome.size)), start=1):
+        predicted, observed = float(prob[members].mean()), float(outcome[members].mean())
+        rows.append(
+            {
+                "decile": number,
+                "n": int(members.size),
+                "predicted": predicted,
+                "observed": observed,
+                "gap": observed - predicted,
+            }
+        )
+    return jsonable(rows)
+
+
 def ks_statistic(y_true: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
     """Kolmogorov-Smirnov distance between won and lost score distributions (0-1), and the score
     at which it is reached (the best single separating threshold: predicted won at or above it)."""
@@ -424,36 +479,62 @@ def _aligned_explanations(frame: pd.DataFrame, explanations) -> list | None:
     return items
 
 
+def _auc_interval_words(auc: float, low: float | None, high: float | None) -> tuple[str, bool]:
+    """How the AUC's 95 % interval stands to 0.5, in words, and whether it shows a signal at all."""
+    if low is None or high is None:
+        if auc <= 0.5:
+            return f"its AUC is {auc:.3f}, no better than a coin toss", False
+        return f"AUC {auc:.3f} (no interval computed)", True
+    interval = f"the 95 % interval of its AUC ({low:.3f}-{high:.3f})"
+    if high < 0.5:
+        return (
+            f"{interval} lies entirely below 0.5: worse than a coin toss, so the signal is inverted or noise",
+            False,
+        )
+    if low <= 0.5:
+        return f"{interval} includes 0.5, a coin toss", False
+    return f"AUC {auc:.3f} (95 % CI {low:.3f}-{high:.3f}, entirely above 0.5)", True
+
+
 def _verdict(
     auc, auc_ci, brier, brier_constant, base_rate, gates, passed, has_probability
-) -> tuple[bool, str]:
-    reasons = []
+) -> tuple[str, str]:
+    """(verdict code, verdict in words)."""
     if auc is None:
-        return False, (
+        return NO_SIGNAL, (
             "The model cannot be validated: the holdout holds only one outcome "
             f"(win rate {base_rate:.1%}), so it is no better than the base rate as far as we can tell."
         )
-    low = auc_ci[0]
-    if low is not None and low <= 0.5:
-        reasons.append(f"the 95 % interval of its AUC ({low:.3f}-{auc_ci[1]:.3f}) includes 0.5, a coin toss")
-    elif low is None and auc <= 0.5:
-        reasons.append(f"its AUC is {auc:.3f}, no better than a coin toss")
-    if has_probability and brier is not None and brier >= brier_constant:
-        reasons.append(
-            f"its Brier score {brier:.4f} is no better than {brier_constant:.4f}, "
-            f"the score of always predicting the base rate of {base_rate:.1%}"
-        )
+    reasons = []
+    words, signal = _auc_interval_words(auc, auc_ci[0], auc_ci[1])
+    if not signal:
+        reasons.append(words)
+    brier_loses = has_probability and brier is not None and brier >= brier_constant
+    brier_words = (
+        f"its Brier score {brier:.4f} is no better than {brier_constant:.4f}, "
+        f"the score of always predicting the base rate of {base_rate:.1%}"
+    )
     if reasons:
-        return False, "The model is no better than the base rate: " + "; and ".join(reasons) + "."
-    summary = f"AUC {auc:.3f}"
-    if auc_ci[0] is not None:
-        summary += f" (95 % CI {auc_ci[0]:.3f}-{auc_ci[1]:.3f})"
+        if brier_loses:
+            reasons.append(brier_words)
+        return NO_SIGNAL, (
+            "The model is no better than the base rate: "
+            + "; and ".join(reasons)
+            + ". Tiers are withheld: every lead is unscored until the history holds a signal."
+        )
+    if brier_loses:
+        # It ranks leads better than chance, but its probabilities are worse than the base rate's.
+        return MISSES_TARGETS, (
+            f"The model ranks leads better than a coin toss ({words}), but {brier_words}: its win "
+            "probabilities are not to be trusted, only its order."
+        )
+    summary = words
     if brier is not None:
         summary += f", Brier {brier:.4f} against {brier_constant:.4f} for the base rate"
     if passed:
-        return True, f"The model beats the base rate and passes every target: {summary}."
+        return DEPLOYABLE, f"The model beats the base rate and passes every target: {summary}."
     missed = ", ".join(_missed(name, gate) for name, gate in gates.items() if not gate["passed"])
-    return True, f"The model beats the base rate ({summary}) but misses targets: {missed}."
+    return MISSES_TARGETS, f"The model beats the base rate ({summary}) but misses targets: {missed}."
 
 
 def _missed(name: str, gate: dict) -> str:
@@ -469,7 +550,13 @@ def _fmt(value) -> str:
 
 
 __all__ = [
+    "DEPLOYABLE",
+    "MISSES_TARGETS",
+    "NO_SIGNAL",
+    "TOO_GOOD",
+    "VERDICTS",
     "Targets",
+    "calibration_by_decile",
     "Validation",
     "bootstrap_auc_ci",
     "calibration_table",

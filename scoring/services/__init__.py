@@ -17,7 +17,7 @@ from .config import (
 )
 from .decisions import DecisionRow, decision_record, decision_restating, decisions_record
 from .jobs import job_chunk_done, job_finish, job_progress
-from .lifecycle import DeployRefused, model_bootstrap, model_deploy, model_rollback
+from .lifecycle import DeployRefused, leakage_decision_record, model_bootstrap, model_deploy, model_rollback
 from .replay import ReplayRefused, scores_replay
 from .rollup import accounts_rollup
 from .scoring import RescoreResult, ScoreResult, lead_rescore, lead_score_inline, leads_rescore
@@ -27,6 +27,7 @@ __all__ = [
     "config_update",
     "DecisionRow",
     "DeployRefused",
+    "leakage_decision_record",
     "RescoreResult",
     "ScoreResult",
     "TrainingRefused",

@@ -18,6 +18,71 @@ class DeployRefused(ValueError):
     """A version that cannot go live as asked (untrained, or failed its gates without a reason)."""
 
 
+NO_SIGNAL = "no_better_than_base_rate"
+TOO_GOOD = "too_good_to_be_true"
+LEAKAGE_DECISIONS = ("confirmed", "cleared")
+
+
+def _gates_accepted(*, model: ScoringModel, override_reason: str) -> bool:
+    """Whether the version may go live without a reason; raises DeployRefused when it may not go live at
+    all. No signal never goes live; a column confirmed as leakage must be trained out first; too good to
+    be true goes live only once a person cleared every suspect it uses, or with a recorded reason."""
+    verdict = (model.metrics or {}).get("verdict")
+    if verdict == NO_SIGNAL:
+        raise DeployRefused(
+            f"{model} is no better than the base rate: its tiers are withheld and it cannot be deployed; "
+            "train again when the history holds more closed deals or signals known before first contact"
+        )
+    decisions = model.leakage_decisions or {}
+    signals = set((model.metrics or {}).get("signals") or [])
+    confirmed = sorted(c for c, d in decisions.items() if d.get("decision") == "confirmed" and c in signals)
+    if confirmed:
+        raise DeployRefused(
+            f"{model} was trained on {', '.join(confirmed)}, confirmed as leakage: train a version without it"
+        )
+    if verdict != TOO_GOOD:
+        return model.validation_passed is not False
+    suspects = [f["column"] for f in model.leakage_findings or [] if f.get("status") == "suspected"]
+    undecided = [c for c in suspects if c in signals and decisions.get(c, {}).get("decision") != "cleared"]
+    if (undecided or not suspects) and not override_reason.strip():
+        raise DeployRefused(
+            f"{model} is too good to be true (holdout AUC {model.metrics.get('auc') or 0:.3f}): "
+            + (f"clear or confirm {', '.join(undecided)} first, or " if undecided else "")
+            + "deploying it needs a recorded reason (override_reason)"
+        )
+    return bool(suspects) and not undecided and bool((model.metrics or {}).get("passed"))
+
+
+def leakage_decision_record(
+    *, model: ScoringModel, column: str, decision: str, reason: str, actor=None
+) -> ScoringModel:
+    """A person's word on one column the leakage screen named: `confirmed` (it is leakage) or `cleared`
+    (it is known before first contact). Recorded on the version, in its history, with who and why."""
+    from django.core.exceptions import ValidationError
+
+    screened = {f["column"] for f in model.leakage_findings or []}
+    if column not in screened:
+        raise ValidationError({"column": [f"{column!r} was not named by the leakage screen of {model}"]})
+    if decision not in LEAKAGE_DECISIONS:
+        raise ValidationError({"decision": ["choose confirmed (it is leakage) or cleared (it is not)"]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["say why: the decision is part of the model's record"]})
+    model.leakage_decisions = {
+        **(model.leakage_decisions or {}),
+        column: {
+            "decision": decision,
+            "reason": reason.strip(),
+            "by": getattr(actor, "username", None),
+            "at": timezone.now().isoformat(),
+        },
+    }
+    model._change_reason = f"leakage: {column} {decision}"
+    if actor is not None:
+        model._history_user = actor
+    model.save(update_fields=["leakage_decisions"])
+    return model
+
+
 def _apply_thresholds(*, model: ScoringModel, actor) -> None:
     """The trained cut-offs become the program's tier bounds (recorded in the tiers' history)."""
     bounds = model.thresholds or {}
@@ -43,7 +108,7 @@ def model_deploy(
     """Make a version live; the one it replaces is retired and becomes the rollback target."""
     if not model.artifact_path:
         raise DeployRefused(f"{model} has not been trained yet")
-    if model.validation_passed is False and not override_reason.strip():
+    if not _gates_accepted(model=model, override_reason=override_reason) and not override_reason.strip():
         raise DeployRefused(
             f"{model} failed its validation gates; deploying it needs a recorded reason (override_reason)"
         )

@@ -153,12 +153,14 @@ def model_train(*, model: ScoringModel, job: Job | None = None) -> ScoringModel:
         path, digest = artifact_save(
             scorer=result.scorer, program_slug=model.program.slug, version=model.version
         )
-        passed = bool(result.metrics.get("passed", result.validation.passed if result.validation else False))
+        # Gates passed and a verdict that needs nobody's word: too good to be true is not "validated".
+        passed = bool(result.metrics.get("passed")) and result.metrics.get("verdict") == "deployable"
         model.signals = [selectors.signal_snapshot(s) for s in signals]
         model.thresholds = result.cutoffs.to_dict()
         model.metrics = result.metrics
         model.analysis = result.analysis.to_dict()
         model.data_audit = result.audit.to_dict()
+        model.leakage_findings = [flag.to_dict() for flag in result.audit.leakage]
         model.scorecard = result.scorecard.to_dict()
         model.report = result.report
         model.artifact_path, model.artifact_sha256 = path, digest

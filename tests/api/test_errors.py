@@ -100,11 +100,12 @@ def test_asking_for_html_still_answers_json(ops):
     assert response.status_code in (404, 406)
 
 
-def test_duplicate_signal_key_is_a_field_error_not_a_500(ops):
+def test_duplicate_signal_key_is_a_409_conflict_not_a_500(ops):
     first = {"key": "case_studies", "name": "Case studies", "dimension": "engagement"}
     first |= {"value_type": "numerical", "source": "event", "event_kind": "content_download"}
     assert ops.post(API + "features", first, format="json").status_code == 201
-    assert_error(ops.post(API + "features", first, format="json"), 400)
+    error = assert_error(ops.post(API + "features", first, format="json"), 409, "conflict")
+    assert "case_studies" in error["message"]
 
 
 def test_upsert_race_conflict_is_json(integration, monkeypatch):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from config.api.caller import actor_of
 from config.api.common import ApiView
+from config.api.exceptions import Conflict
 from config.api.pagination import StandardPagination
 from config.api.permissions import READERS_STAFF, WRITERS_CONFIG
 from config.api.schema import example
@@ -95,6 +96,8 @@ class FeatureListApi(ApiView):
         program = selectors.program_for_request(request)
         data = s.SignalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if selectors.signal_key_taken(program=program, key=data.validated_data["key"]):
+            raise Conflict(f"The program already has a signal with key {data.validated_data['key']!r}.")
         signal = services.signal_create(program=program, actor=actor_of(request), **data.validated_data)
         return Response(s.SignalSerializer(signal).data, status=status.HTTP_201_CREATED)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -226,7 +226,12 @@ class LeadListApi(ApiView):
     def get(self, request):
         program = selectors.program_for_request(request)
         queryset = selectors.lead_scores_visible(user=request.user, program=program)
-        filterset = self.filterset_class(request.query_params, queryset=queryset, request=request)
+        filterset = self.filterset_class(
+            request.query_params,
+            queryset=queryset,
+            request=request,
+            known_tiers=[tier.name for tier in selectors.tiers_for(program=program)],
+        )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         queryset = filterset.qs
@@ -311,12 +316,7 @@ class LeadDetailApi(ApiView):
     @extend_schema(
         operation_id="leads_retrieve",
         summary="One lead: score, tier, reasons, action, SLA, trend and history",
-        parameters=[
-            PROGRAM_PARAM,
-            OpenApiParameter(
-                "history_days", int, description="Days of score history (default 14, at most 365)."
-            ),
-        ],
+        parameters=[ss.LeadDetailQuery],
         responses={200: ss.LeadDetailOut},
         examples=[example("A Hot lead", LEAD_DETAIL_EXAMPLE)],
     )

@@ -60,6 +60,9 @@ class ModelDocument:
     version_history: rows {version, date, model, auc, note}.
     error_cases: error_cases() output ({false_positives, false_negatives}, drivers as Factor dicts).
     score_distribution: score_distribution() output for the holdout ({edges, won, lost}).
+    source: how the history was read and keyed ({id, date, encoding, delimiter, open_rows}).
+    tiers_withheld: the model shows no signal, so no lead gets a tier (every one is unscored).
+    time_split: the same history judged on its latest deals ({model, n_test, auc, brier, base_rate}).
     """
 
     version: str = "1"
@@ -89,6 +92,9 @@ class ModelDocument:
     score_distribution: dict = field(default_factory=dict)
     recalibration_days: int = 90
     rows_per_tier: int = 25
+    source: dict = field(default_factory=dict)
+    tiers_withheld: bool = False
+    time_split: dict | None = None
 
 
 def score_distribution(scores, won, *, bins: int = 10) -> dict:

@@ -10,6 +10,8 @@ import datetime as dt
 
 import pandas as pd
 
+from tabular import delimiter_name
+
 from ..contracts import Factor, Metrics
 from ..tiers import DEFAULT_TIERS, default_tiers
 from . import formatting as fmt
@@ -96,6 +98,22 @@ def _header(doc: ModelDocument) -> str:
         ("Confidence", doc.confidence or doc.audit.get("confidence") or "not available"),
         ("Next recalibration", fmt.date(_next_recalibration(doc))),
     ]
+    source = doc.source or {}
+    if source:
+        rows.insert(
+            5,
+            (
+                "Source",
+                f"lead id `{source.get('id') or 'none given'}`; close date `{source.get('date') or 'none given'}`"
+                + (
+                    f"; read as {source['encoding']}, {delimiter_name(source['delimiter'])}-separated"
+                    if source.get("encoding") and source.get("delimiter")
+                    else ""
+                )
+                + (f"; {fmt.integer(source['open_rows'])} open deals scored, not trained on"
+                   if source.get("open_rows") else ""),
+            ),
+        )  # fmt: skip
     return f"# Lead scoring model: {doc.model_name}, version {doc.version}\n\n" + fmt.table(
         ["", ""], [[f"**{name}**", value] for name, value in rows]
     )
@@ -112,8 +130,8 @@ def _model_kind(doc: ModelDocument) -> str:
 def _executive_summary(doc: ModelDocument) -> str:
     lines = [_heading(1)]
     validation = doc.validation or Metrics()
-    if validation.verdict:
-        lines.append(f"**Verdict.** {validation.verdict}")
+    if validation.verdict_text or validation.verdict:
+        lines.append(f"**Verdict.** {validation.verdict_text or validation.verdict}")
     else:
         lines.append("**Verdict.** Not available: the model has not been validated on a holdout.")
     bullets = []
@@ -160,7 +178,27 @@ def _executive_summary(doc: ModelDocument) -> str:
             + "; ".join(f"{_attribute_label(row)} (lift {fmt.num(row['lift'], 2)})" for row in drivers)
             + "."
         )
-    leaks = [row for row in doc.audit.get("leakage") or [] if not row.get("kept")]
+    if doc.tiers_withheld:
+        bullets.append(
+            "Tiers are withheld: every lead is “Unscored: no signal in the history”. What would help: more "
+            "closed deals (both won and lost), and signals known before first contact that differ between "
+            "them (source, firmographics, early activity); check the outcome column labels the right deals."
+        )
+    suspects = [
+        row
+        for row in doc.audit.get("leakage") or []
+        if row.get("status") == "suspected" and not row.get("kept")
+    ]
+    if suspects:
+        bullets.append(
+            f"{len(suspects)} column(s) are suspected of being recorded after first contact and stay in until a "
+            "person confirms or clears each: " + ", ".join(f"`{row['column']}`" for row in suspects) + "."
+        )
+    leaks = [
+        row
+        for row in doc.audit.get("leakage") or []
+        if not row.get("kept") and row.get("status") != "suspected"
+    ]
     if leaks:
         bullets.append(
             f"{len(leaks)} column(s) were left out as leakage (known only after the outcome): "
@@ -232,16 +270,19 @@ def _data_foundation(doc: ModelDocument) -> str:
     if leaks:
         lines.append(
             "Columns that give the outcome away: a model using them looks excellent on history and is useless "
-            "on a new lead, so they are left out of training unless ops staff keep them on purpose.\n\n"
+            "on a new lead, so they are left out of training unless ops staff keep them on purpose. Suspected "
+            "columns stay in until a person confirms (post_outcome in the mapping) or clears (--keep-leaky) "
+            "each; until then the model is not called deployable.\n\n"
             + fmt.table(
-                ["Column", "Found by", "Why", "AUC alone", "Kept"],
+                ["Column", "Status", "Found by", "Why", "AUC alone", "In training"],
                 [
                     [
                         f"`{row['column']}`",
+                        "suspected" if row.get("status") == "suspected" else "leakage",
                         "the mapping" if row.get("source") == "mapping" else "the data",
                         fmt.cell(row.get("reason", "")),
                         fmt.num(row.get("single_column_auc"), 3),
-                        "**yes**" if row.get("kept") else "no",
+                        "**yes**" if row.get("kept") or row.get("status") == "suspected" else "no",
                     ]
                     for row in leaks
                 ],
@@ -389,8 +430,10 @@ def _patterns(doc: ModelDocument) -> str:
     if interactions:
         lines.append(
             "Pairs whose joint win rate differs from what the two would give independently (interaction = "
-            "observed / expected win rate; above 1 they reinforce each other):\n\n"
-            + fmt.generic_table(interactions[:15])
+            "observed / expected win rate, the expected one adding the two values' log-odds effects; above 1 "
+            "they reinforce each other). Each pair has at least 30 deals; p is an exact binomial test, "
+            "adjusted for every pair tested (Benjamini-Hochberg); pairs that describe the same deals are "
+            "left out:\n\n" + fmt.generic_table(interactions[:15])
         )
     else:
         lines.append(NOT_AVAILABLE)
@@ -484,9 +527,18 @@ def _model(doc: ModelDocument) -> str:
     return "\n\n".join(lines)
 
 
+WITHHELD = (
+    "Withheld: the model is no better than the base rate, so no tier, SLA or expected conversion can be "
+    "defended. Every lead is “Unscored: no signal in the history”."
+)
+
+
 def _thresholds(doc: ModelDocument) -> str:
     lines = [_heading(5)]
     cutoffs = doc.cutoffs
+    if doc.tiers_withheld:
+        lines.append(WITHHELD)
+        return "\n\n".join(lines)
     if not cutoffs:
         lines.append(NOT_AVAILABLE)
         return "\n\n".join(lines)
@@ -552,6 +604,8 @@ def _sla(doc: ModelDocument) -> str:
         [tier.get("name", ""), tier.get("sla", ""), tier.get("action", ""), tier.get("rescoring", "")]
         for tier in tiers
     ]
+    if doc.tiers_withheld:
+        return _heading(6) + "\n\n" + WITHHELD
     return _heading(6) + "\n\n" + fmt.table(["Tier", "SLA", "Recommended action", "Re-scoring"], rows)
 
 
@@ -693,8 +747,18 @@ def _validation(doc: ModelDocument) -> str:
         f"Measured on a holdout of {fmt.integer(validation.n)} closed leads ({fmt.integer(validation.n_won)} won, "
         f"base rate {fmt.pct(validation.base_rate)}) that the model never saw while fitting."
     )
-    if validation.verdict:
-        lines.append(f"**Verdict.** {validation.verdict}")
+    if validation.verdict_text or validation.verdict:
+        lines.append(f"**Verdict.** {validation.verdict_text or validation.verdict}")
+    split = doc.time_split
+    if split:
+        lines.append(
+            f"**Random split beside a time split.** On a random holdout the AUC is {fmt.num(validation.auc, 3)} "
+            f"and the Brier {fmt.num(validation.brier, 4)}; trained on the older deals and judged on the latest "
+            f"{fmt.integer(split.get('n_test'))} (base rate {fmt.pct(split.get('base_rate'))}), a "
+            f"{split.get('model')} reaches an AUC of {fmt.num(split.get('auc'), 3)} and a Brier of "
+            f"{fmt.num(split.get('brier'), 4)}. A large drop means some signal moves with the calendar and "
+            "will not hold for next month's leads."
+        )
     metrics = [
         ("ROC AUC", fmt.num(validation.auc, 3) + f" (95 % CI {fmt.ci(validation.auc_ci)})", "auc"),
         ("PR AUC", fmt.num(validation.pr_auc, 3), None),
@@ -789,6 +853,12 @@ def _validation(doc: ModelDocument) -> str:
         else NOT_AVAILABLE
     )
     lines.append("### Calibration")
+    if validation.calibration_max_gap is not None:
+        lines.append(
+            f"Largest gap between predicted and observed win rate over ten equal-count deciles: "
+            f"{fmt.num(100 * validation.calibration_max_gap, 1)} points; expected calibration error (the "
+            f"lead-weighted mean gap): {fmt.num(100 * validation.ece, 1)} points."
+        )
     calibration = validation.calibration
     lines.append(
         "Predicted against observed win rate; a calibrated model's rows sit on the diagonal.\n\n"
@@ -905,6 +975,12 @@ def _monitoring(doc: ModelDocument) -> str:
 def _batch(doc: ModelDocument) -> str:
     lines = [_heading(11)]
     scored = doc.scored
+    if doc.tiers_withheld:
+        count = 0 if scored is None else len(scored)
+        lines.append(
+            f"{count:,} current leads, every one “Unscored: no signal in the history” (tiers withheld)."
+        )
+        return "\n\n".join(lines)
     unscoreable = list(doc.unscoreable)
     if scored is None or len(scored) == 0:
         lines.append(f"Scored leads: {NOT_AVAILABLE}")

@@ -56,3 +56,32 @@ def test_interactions_and_loss_reasons():
     assert result.loss_reasons["n"].sum() == (y == 0).sum()
     as_dict = result.to_dict()
     assert as_dict["n"] == len(y) and as_dict["signals"]
+
+
+def test_a_pair_describing_the_same_deals_is_not_an_interaction_and_pairs_are_bh_adjusted():
+    rng = np.random.default_rng(41)
+    n = 2000
+    partner = np.zeros(n, dtype=bool)
+    partner[:71] = True
+    y = np.where(partner, 1, (rng.random(n) < 0.25).astype(int))
+    X = pd.DataFrame(
+        {
+            # The same 71 deals, named twice: a pair of values that can never "interact".
+            "channel": np.where(partner, "partner", rng.choice(["web", "event"], n)),
+            "referred_by": np.where(partner, "reseller", rng.choice(["none", "friend"], n)),
+            "visits": rng.poisson(2 + 2 * y, n).astype(float),
+            "role": rng.choice(["manager", "engineer"], n),
+        }
+    )
+    analysis = win_loss_analysis(X, y)
+    pairs = analysis.interactions
+    assert not (
+        pairs["first"].str.contains("channel = partner")
+        & pairs["second"].str.contains("referred_by = reseller")
+    ).any()
+    assert any("describe the same 71 deals" in note for note in analysis.notes)
+    assert (pairs["n"] >= 30).all()
+    assert (pairs["expected_win_rate"] < 1).all()
+    if len(pairs):
+        assert {"p_value", "p_adjusted", "significant"} <= set(pairs.columns)
+        assert (pairs["p_adjusted"] >= pairs["p_value"] - 1e-12).all()

@@ -35,6 +35,7 @@ def test_each_learner_is_calibrated_and_ranks(kind):
         "calibration_folds": 3,
         "ensemble": False,
         "n_jobs": 1,
+        "calibration": "auto",
     }
 
 

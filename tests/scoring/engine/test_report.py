@@ -188,7 +188,7 @@ def test_histogram_bars_count_the_scores_in_each_band(full_document):
 
 def test_leakage_and_version_history_are_reported(full_document):
     markdown = render_report(full_document)
-    assert "| `Tags` | the data | alone separates won from lost | 0.950 | no |" in section(
+    assert "| `Tags` | leakage | the data | alone separates won from lost | 0.950 | no |" in section(
         markdown, "Data foundation and limitations"
     )
     history = section(markdown, "Version history")

@@ -101,20 +101,55 @@ def test_random_scores_are_called_no_better_than_the_base_rate():
     assert result.brier > result.brier_constant
     assert not result.better_than_base_rate
     assert not result.passed
-    assert "no better than the base rate" in result.verdict
+    assert result.verdict == "no_better_than_base_rate"
+    assert "no better than the base rate" in result.verdict_text
+    assert "includes 0.5" in result.verdict_text and "Tiers are withheld" in result.verdict_text
 
 
-def test_a_strong_model_passes_its_gates():
-    # Won leads score 60-100 with p 0.6-1.0, lost leads 0-40 with p 0-0.4: perfect separation.
+def test_an_interval_entirely_below_a_coin_toss_is_worded_as_worse_than_one():
+    rng = np.random.default_rng(7)
+    y = rng.random(2000) < 0.3
+    # Inverted: lost leads score a little higher than won ones.
+    probability = np.clip(0.5 - 0.08 * y + rng.normal(0, 0.2, 2000), 0, 1)
+    result = validate(y, probability, probability * 100, CUTOFFS, n_boot=300)
+    assert result.auc_ci[1] < 0.5
+    assert result.verdict == "no_better_than_base_rate"
+    assert "lies entirely below 0.5: worse than a coin toss" in result.verdict_text
+    assert "includes 0.5" not in result.verdict_text
+
+
+def test_an_interval_entirely_above_a_coin_toss_says_so():
+    rng = np.random.default_rng(8)
+    y = rng.random(2000) < 0.3
+    probability = np.clip(0.3 + 0.25 * y + rng.normal(0, 0.2, 2000), 0, 1)
+    result = validate(y, probability, probability * 100, CUTOFFS, n_boot=300)
+    assert result.auc_ci[0] > 0.5
+    assert result.verdict in ("deployable", "misses_targets")
+    assert "entirely above 0.5" in result.verdict_text
+
+
+def test_a_near_perfect_model_is_too_good_to_be_true():
     rng = np.random.default_rng(5)
     y = np.r_[np.ones(300), np.zeros(700)]
     probability = np.r_[rng.uniform(0.6, 1, 300), rng.uniform(0, 0.4, 700)]
-    cutoffs = Cutoffs(hot=75, warm=50, cool=20)
+    result = validate(y, probability, probability * 100, Cutoffs(hot=75, warm=50, cool=20), n_boot=200)
+    assert result.auc == 1.0
+    assert result.verdict == "too_good_to_be_true"
+    assert result.verdict_text.startswith("Too good to be true")
+
+
+def test_a_strong_model_passes_its_gates():
+    # Won leads score 40-100, lost leads 0-60: strong (AUC about 0.94), not perfect.
+    rng = np.random.default_rng(5)
+    y = np.r_[np.ones(300), np.zeros(700)]
+    probability = np.r_[rng.uniform(0.4, 1, 300), rng.uniform(0, 0.6, 700)]
+    cutoffs = Cutoffs(hot=60, warm=50, cool=20)
     result = validate(y, probability, probability * 100, cutoffs, n_boot=200)
-    assert result.auc == 1.0 and result.ks == 1.0
+    assert 0.9 < result.auc < 0.97
     assert result.gates["hot_precision"]["passed"]
     assert result.passed, result.gates
-    assert result.verdict.startswith("The model beats the base rate and passes every target")
+    assert result.verdict == "deployable"
+    assert result.verdict_text.startswith("The model beats the base rate and passes every target")
 
 
 def test_a_missed_target_is_named_in_the_verdict():
@@ -123,7 +158,7 @@ def test_a_missed_target_is_named_in_the_verdict():
     probability = np.r_[rng.uniform(0.6, 1, 300), rng.uniform(0, 0.4, 700)]
     result = validate(y, probability, probability * 100, CUTOFFS, targets=Targets(auc=1.01), n_boot=0)
     assert not result.gates["auc"]["passed"]
-    assert "misses targets: auc" in result.verdict
+    assert "misses targets: auc" in result.verdict_text
 
 
 def test_validation_dict_is_json_safe_and_holds_the_agreed_keys():
@@ -134,7 +169,7 @@ def test_validation_dict_is_json_safe_and_holds_the_agreed_keys():
     for key in (
         "auc", "auc_ci", "pr_auc", "brier", "brier_constant", "brier_skill", "log_loss", "accuracy",
         "tiers", "confusion", "spearman", "lift_by_decile", "lift_top_decile", "calibration", "ks",
-        "gates", "passed", "verdict", "precision_hot", "recall_warm", "f1_cool",
+        "gates", "passed", "verdict", "verdict_text", "calibration_max_gap", "ece", "precision_hot", "recall_warm", "f1_cool",
     ):  # fmt: skip
         assert key in data, key
     assert set(data["confusion"]) == {"hot", "warm"}
