@@ -98,7 +98,9 @@ class Driver:
         finally:
             connection.close()
 
-    def run(self, *, clients: int, seconds: float, make_body, path: str, ok=(200, 201)) -> dict:
+    def run(
+        self, *, clients: int, seconds: float, make_body, path: str, ok=(200, 201), method: str = "POST"
+    ) -> dict:
         latencies: list[float] = []
         errors = 0
         statuses: dict[int, int] = {}
@@ -112,10 +114,10 @@ class Driver:
             my_errors = 0
             my_statuses: dict[int, int] = {}
             while time.perf_counter() < stop_at:
-                body = make_body(rng)
+                body = make_body(rng) if make_body else None
                 started = time.perf_counter()
                 try:
-                    status, _ = self.call("POST", path, body)
+                    status, _ = self.call(method, path, body)
                 except OSError:
                     status = 0
                 mine.append((time.perf_counter() - started) * 1000)
@@ -280,6 +282,12 @@ def main() -> None:
         driver.run(clients=args.workers * 2, seconds=3, make_body=score_body, path=API + "score")
 
         results = {}
+        # The cheap endpoint (GET config: same server, key, workers and clients) right before POST score,
+        # so the ratio compares two endpoints under the same machine load.
+        results["trivial"] = driver.run(
+            clients=args.clients, seconds=args.seconds, make_body=None, path=API + "config", method="GET"
+        )
+        print("GET config ", json.dumps(results["trivial"]))
         results["score"] = driver.run(
             clients=args.clients, seconds=args.seconds, make_body=score_body, path=API + "score"
         )
@@ -334,7 +342,15 @@ def main() -> None:
             "tasks": f"celery workers ({args.celery_workers}) on {args.broker}" if args.broker else "eager",
             "events_rescore_queue": drain,
             "score": results["score"],
+            "trivial": results["trivial"],
             "events": results["events"],
+            "score_rps": results["score"]["rps"],
+            "trivial_rps": results["trivial"]["rps"],
+            "score_to_trivial": round(results["score"]["rps"] / results["trivial"]["rps"], 3)
+            if results["trivial"]["rps"]
+            else None,
+            "events_rps": results["events"]["rps"],
+            "events_p95_ms": results["events"]["p95_ms"],
             "batch_score_10k_seconds": round(batch_seconds, 2) if job_status == "succeeded" else None,
             "batch_score_leads": prepared["leads"],
         }

@@ -267,11 +267,18 @@ class ScoringModel(models.Model):
 class LeadScore(models.Model):
     """A lead's current score in one program: the fields a CRM sync reads."""
 
-    lead = models.ForeignKey("leadscoring.Lead", on_delete=models.CASCADE, related_name="scores")
-    program = models.ForeignKey(ScoringProgram, on_delete=models.CASCADE, related_name="+")
-    model = models.ForeignKey(ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+")
-    score = models.FloatField(db_index=True)
-    tier = models.CharField(max_length=32, db_index=True)
+    # Every index is rewritten on each rescore (score and tier change, so no HOT update): only those a
+    # query uses are kept. leadscore_unique serves the lead; the program-led indexes serve the program.
+    lead = models.ForeignKey(
+        "leadscoring.Lead", on_delete=models.CASCADE, related_name="scores", db_index=False
+    )
+    program = models.ForeignKey(ScoringProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index: a version's scores are only looked up by model when a version is deleted (SET NULL).
+    model = models.ForeignKey(
+        ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    score = models.FloatField()
+    tier = models.CharField(max_length=32)
     probability = models.FloatField(null=True)
     confidence = models.FloatField(null=True)
     subtotals = models.JSONField(default=dict)
@@ -285,12 +292,23 @@ class LeadScore(models.Model):
     override_reason = models.TextField(blank=True, default="")
     override_expires_at = models.DateTimeField(null=True, blank=True)
     override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lead", "program"], name="leadscore_unique")]
         indexes = [
+            # Deleting a user sets its overrides to NULL: a partial index holds only the few overridden.
+            models.Index(
+                fields=["override_by"],
+                condition=models.Q(override_by__isnull=False),
+                name="leadscore_override_by",
+            ),
             models.Index(fields=["program", "-score"]),
             models.Index(fields=["program", "tier"]),
             # Dashboards scan a program's scores per lead without reading the wide JSON columns.
@@ -337,9 +355,17 @@ class ScoreSnapshot(models.Model):
     A lead is never deleted under its decisions (PROTECT; deleting a lead erases it instead).
     """
 
-    lead = models.ForeignKey("leadscoring.Lead", on_delete=models.PROTECT, related_name="snapshots")
-    program = models.ForeignKey(ScoringProgram, on_delete=models.CASCADE, related_name="+")
-    model = models.ForeignKey(ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Foreign-key indexes only where no composite index leads with the column: (lead, program,
+    # -created_at) serves the lead, snapshot_program_date the program. Each index is written per decision.
+    lead = models.ForeignKey(
+        "leadscoring.Lead", on_delete=models.PROTECT, related_name="snapshots", db_index=False
+    )
+    program = models.ForeignKey(ScoringProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index: the model report reads a version's latest decisions backwards by id; a version is
+    # looked up by model only when it is deleted (SET NULL).
+    model = models.ForeignKey(
+        ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     score = models.FloatField()
     probability = models.FloatField(null=True)
     confidence = models.FloatField(null=True)
@@ -352,7 +378,12 @@ class ScoreSnapshot(models.Model):
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     reason = models.CharField(max_length=255, blank=True, default="")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     content_sha256 = models.CharField(
@@ -366,6 +397,8 @@ class ScoreSnapshot(models.Model):
         ]
         indexes = [
             models.Index(fields=["lead", "program", "-created_at"]),
+            # Deleting a user sets its decisions' actor to NULL; machine decisions (nearly all) have none.
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="snapshot_actor"),
             # The decision log, drift and tier migration read a program's decisions by date; the
             # included columns let PostgreSQL answer tier migration from the index alone.
             models.Index(

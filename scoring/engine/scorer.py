@@ -103,6 +103,66 @@ class ScoreBatch:
             )
         return factors
 
+    def top_factor_dicts(self) -> list[list[dict[str, Any]]]:
+        """`top_factors(i)` as stored dicts for every lead at once: a label is worded once per signal and
+        value, not once per lead (wording was most of a batch's explanation time)."""
+        n = len(self)
+        if self.contributions is None:
+            return [[] for _ in range(n)]
+        values, _, position = self._row_values()
+        chosen = np.concatenate([self.up, self.down], axis=1)
+        safe = np.clip(chosen, 0, None)
+        # Gathered once as plain lists: indexing numpy per factor cost more than wording it.
+        picks = chosen.tolist()
+        points = np.take_along_axis(self.contributions, safe, axis=1).tolist()
+        columns = np.array([position.get(signal, -1) for signal in self.signals])[safe]
+        if values.shape[1]:
+            gathered = np.take_along_axis(values, np.clip(columns, 0, None), axis=1)
+            picked_values = np.where(columns >= 0, gathered, np.nan).tolist()
+        else:
+            picked_values = np.full(chosen.shape, np.nan, dtype=object).tolist()
+        labels: dict[tuple, str] = {}
+        out = []
+        for i in range(n):
+            row = []
+            for k, j in enumerate(picks[i]):
+                if j < 0:
+                    continue
+                signal = self.signals[j]
+                value = picked_values[i][k]
+                missing = value is None or (isinstance(value, float) and value != value)
+                key = (j, "missing" if missing else type(value).__name__, None if missing else value)
+                label = labels.get(key)
+                if label is None:
+                    label = labels[key] = explain.factor_label(
+                        self.labels.get(signal, signal), value, self.kinds.get(signal, "")
+                    )
+                row.append({"signal": signal, "label": label, "points": round(points[i][k], 1)})
+            if self.guardrail_points is not None and self.guardrail_points[i] < -0.05:
+                row.append(
+                    {
+                        "signal": "guardrail",
+                        "label": str(self.guardrail_reasons[i]),
+                        "points": round(float(self.guardrail_points[i]), 1),
+                    }
+                )
+            out.append(row)
+        return out
+
+    def missing_signal_dicts(self) -> list[list[dict[str, Any]]]:
+        """`missing_signals(i)` as stored dicts for every lead at once (one mask, no per-lead lookups)."""
+        _, missing_mask, position = self._row_values()
+        entries = []
+        for signal in self.model_signals:
+            if signal in position:
+                down, up = self.missing_ranges.get(signal, (0.0, 0.0))
+                item = {"signal": signal, "label": self.labels.get(signal, signal), "down": round(down, 1)}
+                entries.append((position[signal], {**item, "up": round(up, 1)}))
+        if not entries:
+            return [[] for _ in range(len(self))]
+        mask = missing_mask[:, [column for column, _ in entries]]
+        return [[dict(entries[k][1]) for k in np.flatnonzero(row)] for row in mask]
+
     def missing_signals(self, i: int) -> list[MissingSignal]:
         """Signals lead i lacks, with how far each could move the score."""
         _, missing_mask, position = self._row_values()

@@ -15,10 +15,10 @@ datetimes as UTC ISO text with microseconds.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import orjson
 from django.utils import timezone
 
 # JSONB spells a float of 1e16 or more without an exponent, so it reads back as an int.
@@ -26,8 +26,10 @@ _BIG = 1e16
 
 
 def json_text(value) -> str:
-    """A JSON column's canonical text: what the writer sends and what the digest covers."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """A JSON column's canonical text: what the writer sends and what the digest covers.
+
+    orjson (sorted keys, compact): json.dumps was about a tenth of a batch rescoring's time."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _floated(value):

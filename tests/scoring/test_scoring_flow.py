@@ -126,15 +126,15 @@ def test_a_failing_lead_does_not_stop_the_batch(deployed_model, monkeypatch):
 
     ids = list(Lead.objects.order_by("id").values_list("id", flat=True)[:20])
     poisoned = ids[5]
-    real = scoring_module.engine_score
+    real = scoring_module.engine_batch
 
-    def engine_score(*, model, frame):
+    def engine_batch(*, model, frame):
         # Fault injection: the engine fails on one lead's row.
         if poisoned in frame.index:
             raise ValueError("corrupt row")
         return real(model=model, frame=frame)
 
-    monkeypatch.setattr(scoring_module, "engine_score", engine_score)
+    monkeypatch.setattr(scoring_module, "engine_batch", engine_batch)
     result = services.leads_rescore(lead_ids=ids, trigger="batch")
     assert result.scored == 19 and result.failed == 1
     assert result.errors[0][0] == poisoned
