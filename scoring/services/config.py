@@ -125,9 +125,20 @@ def lead_override_clear(*, lead: Lead, actor, program: ScoringProgram | None = N
 
 
 def lead_feedback_record(*, lead: Lead, user, verdict: str, reason: str = "") -> LeadFeedback:
-    """A rep's 'good lead' or 'bad fit / junk' verdict; bad fits count as lost in the next training."""
-    feedback = LeadFeedback(lead=lead, user=user, verdict=verdict, reason=reason.strip())
-    feedback.full_clean()
+    """A rep's 'good lead' or 'bad fit / junk' verdict; bad fits count as lost in the next training.
+
+    One verdict per rep and lead: a second one edits the first (its history keeps both). A bad fit needs
+    a reason, leaves the Hot queue and waits for ops review."""
+    reason = (reason or "").strip()
+    if verdict == LeadFeedback.Verdict.BAD_FIT and not reason:
+        raise ValidationError({"reason": ["Say why this lead is a bad fit (e.g. student, competitor)."]})
+    feedback = (LeadFeedback.objects.filter(lead=lead, user=user).first() if user is not None else None) or (
+        LeadFeedback(lead=lead, user=user)
+    )
+    if feedback.pk is not None and (feedback.verdict, feedback.reason) != (verdict, reason):
+        feedback.reviewed_at = None  # a changed verdict is a new one for ops to look at
+    feedback.verdict, feedback.reason = verdict, reason
+    feedback.full_clean(validate_constraints=False)
     if user is not None:
         feedback._history_user = user
     feedback.save()
