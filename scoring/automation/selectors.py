@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
@@ -69,4 +69,38 @@ def clock_view(clock: SlaClock | None, now: datetime) -> dict | None:
         "state": "due" if seconds < 3600 else "ok",
         "text": f"Respond within {span} (by {clock.due_at:%a %d %b %H:%M} UTC, business hours)",
         "stopped": False,
+    }
+
+
+CAPACITY_WEEKS = 4
+
+
+def capacity_check(*, program, tiers, now: datetime, hot_capacity: int = 0) -> dict | None:
+    """Hot + Warm volume a week against the team's capacity.
+
+    Volume: decisions of the last four weeks that moved a lead into the top two tiers from outside them
+    (first scores included), divided by four. Capacity: the settings' Hot capacity when set, else the sum
+    of active reps' weekly capacity. `fits` is False when the volume is larger.
+    """
+    from leadscoring.models import Rep
+
+    from ..models import TIER_CHANGE, ScoreSnapshot
+
+    top_two = [t.name for t in tiers[:2]]
+    if not top_two:
+        return None
+    since = now - timedelta(weeks=CAPACITY_WEEKS)
+    entered = (
+        ScoreSnapshot.objects.filter(TIER_CHANGE, program=program, created_at__gte=since, tier__in=top_two)
+        .exclude(previous_tier__in=top_two)
+        .count()
+    )
+    capacity = hot_capacity or sum(Rep.objects.filter(active=True).values_list("capacity", flat=True))
+    weekly = entered / CAPACITY_WEEKS
+    return {
+        "tiers": top_two,
+        "weekly": weekly,
+        "capacity": capacity,
+        "fits": weekly <= capacity,
+        "weeks": CAPACITY_WEEKS,
     }

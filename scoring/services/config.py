@@ -145,6 +145,18 @@ def lead_feedback_record(*, lead: Lead, user, verdict: str, reason: str = "") ->
     return feedback
 
 
+def lead_feedback_reviewed(*, feedback: list[LeadFeedback], actor=None) -> int:
+    """Ops have looked at these verdicts: they leave the review queue (history names who)."""
+    now = timezone.now()
+    pending = [f for f in feedback if f.reviewed_at is None]
+    for f in pending:
+        f.reviewed_at = now
+        if actor is not None:
+            f._history_user = actor
+        f.save(update_fields=["reviewed_at"])
+    return len(pending)
+
+
 def program_create(*, name: str, slug: str, actor=None, **fields) -> ScoringProgram:
     """A new named score, seeded with the default tiers and signals for ops staff to edit."""
     with transaction.atomic():

@@ -200,13 +200,15 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )[::-1]
     signal_names = selectors.signal_names(program=program)
 
+    feedback = list(lead.feedback.select_related("user")[:10])
     context = {
         "nav": nav_for(user, "leads"),
         "lead": lead,
         "program": program,
         "score": score,
         "events": list(lead.events.all()[:40]),
-        "feedback": list(lead.feedback.select_related("user")[:10]),
+        "feedback": feedback,
+        "my_verdict": next((f for f in feedback if f.user_id == user.pk), None),
         "verdicts": LeadFeedback.Verdict.choices,
         "can_feedback": is_rep(user) or is_ops(user),
         "history_rows": history[::-1][:12],
@@ -216,7 +218,6 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contact_outcomes": RepContact.Outcome.choices,
         "can_contact": is_rep(user) or is_ops(user),
         "assignments": automation_selectors.assignments_of(lead=lead),
-        "my_verdict": next((f for f in lead.feedback.all() if f.user_id == user.pk), None),
     }
     if score is not None:
         tier = tiers.get(score.effective_tier)
