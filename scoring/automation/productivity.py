@@ -114,6 +114,7 @@ def rep_productivity(*, program, start: date, end: date, viewer, only_user=None)
     return {
         "reps": rows,
         "tiers": [t.name for t in tiers],
+        "colours": {t.name: t.colour for t in tiers},
         "top_two": top_two,
         "sla_weekly": [
             {
@@ -181,6 +182,7 @@ def rep_charts(data: dict) -> dict[str, str]:
                     {
                         "type": "bar",
                         "name": tier,
+                        "marker": {"color": data["colours"].get(tier, MUTED)},
                         "x": names,
                         "y": [
                             None
