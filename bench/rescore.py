@@ -30,6 +30,13 @@ def main() -> None:
         "--workers", type=int, default=0, help="real Celery workers (needs CELERY_BROKER_URL)"
     )
     parser.add_argument("--events", type=int, default=200, help="single events timed end to end")
+    parser.add_argument(
+        "--notifications",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time rescoring N leads with the automation's receivers off and on (tiers churned first)",
+    )
     args = parser.parse_args()
 
     import django
@@ -134,6 +141,8 @@ def main() -> None:
         latencies.append((time.perf_counter() - t0) * 1000)
     latencies.sort()
 
+    automation = notifications_compare(lead_ids[: args.notifications], program) if args.notifications else {}
+
     def pct(q):
         return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1) if latencies else None
 
@@ -153,9 +162,51 @@ def main() -> None:
                 else None,
                 "event_to_snapshot_p50_ms": pct(0.50),
                 "event_to_snapshot_p95_ms": pct(0.95),
+                **automation,
             }
         )
     )
+
+
+def notifications_compare(lead_ids: list[int], program, rounds: int = 2) -> dict:
+    """leads/s of in-process rescoring with the automation's receivers off and on, alternated.
+
+    Before every timed run each lead's current tier is rotated (Hot->Warm->Cool->Cold->Hot), untimed, so
+    nearly every decision is a tier change: the receivers' worst case (notices, clocks, assignments).
+    E-mails go to the in-memory backend; with a broker they leave the process after the commit.
+    """
+    from django.conf import settings
+    from django.db.models import Case, Value, When
+
+    from scoring import services
+    from scoring.automation.models import Notification
+    from scoring.models import LeadScore
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    rotate = Case(
+        When(tier="Hot", then=Value("Warm")),
+        When(tier="Warm", then=Value("Cool")),
+        When(tier="Cool", then=Value("Cold")),
+        default=Value("Hot"),
+    )
+    rates = {False: [], True: []}
+    notices_before = Notification.objects.count()
+    for _ in range(rounds):
+        for enabled in (False, True):
+            LeadScore.objects.filter(program=program, lead_id__in=lead_ids).update(tier=rotate)
+            settings.LEADSCORING_AUTOMATION = enabled
+            started = time.perf_counter()
+            services.leads_rescore(lead_ids=lead_ids, trigger="batch")
+            rates[enabled].append(len(lead_ids) / (time.perf_counter() - started))
+    settings.LEADSCORING_AUTOMATION = True
+    off, on = max(rates[False]), max(rates[True])
+    return {
+        "automation_leads": len(lead_ids),
+        "automation_off_leads_per_s": round(off, 1),
+        "automation_on_leads_per_s": round(on, 1),
+        "automation_on_ratio": round(on / off, 3),
+        "automation_notifications": Notification.objects.count() - notices_before,
+    }
 
 
 if __name__ == "__main__":
