@@ -195,7 +195,11 @@ class AssignmentRules(models.Model):
     sla_top_tier_only = models.BooleanField(
         default=True, help_text="Run SLA clocks for the top tier only (else for every tier with SLA hours)."
     )
-    digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    digest_hour = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MaxValueValidator(23)],
+        help_text="Hour of the day (site time zone) the digest goes out.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -165,7 +165,9 @@ def leads_assign(
     ]
     Assignment.objects.bulk_create(rows)
     owners = {c.lead_id: c.rep_user_id for c in choices if c.rep_user_id is not None}
-    leads_owner_set(owner_by_lead=owners, actor=actor)
+    leads_owner_set(
+        owner_by_lead=owners, actor=actor, reason_by_lead={c.lead_id: "; ".join(c.reasons) for c in choices}
+    )
     by_id = {lead.pk: lead for lead in leads}
     for lead_id, user_id in owners.items():
         by_id[lead_id].owner_id = user_id
@@ -416,7 +418,11 @@ def lead_reassign(*, lead: Lead, rep_user, actor, reason: str = "") -> Assignmen
             reasons=reasons,
             actor=actor,
         )
-        leads_owner_set(owner_by_lead={lead.pk: getattr(rep_user, "pk", None)}, actor=actor)
+        leads_owner_set(
+            owner_by_lead={lead.pk: getattr(rep_user, "pk", None)},
+            actor=actor,
+            reason_by_lead={lead.pk: "; ".join(reasons)},
+        )
         lead.owner_id = getattr(rep_user, "pk", None)
         running = SlaClock.objects.select_for_update().filter(lead=lead, stopped_at__isnull=True).first()
         if running is not None and running.owner_id != lead.owner_id:
@@ -492,6 +498,11 @@ def notifications_email_pending(*, limit: int = 200) -> tuple[int, int]:
     return sent, failed
 
 
+def notifications_digest_due(*, now: datetime | None = None) -> bool:
+    """The hourly beat sends the digest in the hour the rules name (site time zone)."""
+    return timezone.localtime(now or timezone.now()).hour == AssignmentRules.load().digest_hour
+
+
 def notifications_digest_send(*, now: datetime | None = None) -> int:
     """One e-mail per rep with their digest notices; returns how many e-mails were sent."""
     now = now or timezone.now()
@@ -541,6 +552,7 @@ __all__ = [
     "lead_reassign",
     "leads_assign",
     "notification_open",
+    "notifications_digest_due",
     "notifications_digest_send",
     "notifications_email_pending",
     "notifications_store",

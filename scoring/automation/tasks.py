@@ -35,6 +35,8 @@ def notifications_sweep_task() -> int:
 
 @shared_task(acks_late=True)
 def notifications_digest_task() -> int:
+    if not services.notifications_digest_due():
+        return 0
     return services.notifications_digest_send()
 
 

@@ -13,7 +13,8 @@ SCHEDULES = [
     # name, task, every, period: ops staff edit these in the admin (django-celery-beat).
     ("Record missed SLAs", "scoring.automation.tasks.sla_breaches_task", 5, "minutes"),
     ("E-mail pending notifications", "scoring.automation.tasks.notifications_sweep_task", 5, "minutes"),
-    ("E-mail the daily digest", "scoring.automation.tasks.notifications_digest_task", 24, "hours"),
+    # hourly: the task sends in the hour AssignmentRules.digest_hour names
+    ("E-mail the daily digest", "scoring.automation.tasks.notifications_digest_task", 1, "hours"),
 ]
 
 
@@ -147,7 +148,9 @@ class Migration(migrations.Migration):
                 (
                     "digest_hour",
                     models.PositiveSmallIntegerField(
-                        default=8, validators=[django.core.validators.MaxValueValidator(23)]
+                        default=8,
+                        help_text="Hour of the day (site time zone) the digest goes out.",
+                        validators=[django.core.validators.MaxValueValidator(23)],
                     ),
                 ),
             ],
@@ -218,7 +221,9 @@ class Migration(migrations.Migration):
                 (
                     "digest_hour",
                     models.PositiveSmallIntegerField(
-                        default=8, validators=[django.core.validators.MaxValueValidator(23)]
+                        default=8,
+                        help_text="Hour of the day (site time zone) the digest goes out.",
+                        validators=[django.core.validators.MaxValueValidator(23)],
                     ),
                 ),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),

@@ -19,6 +19,8 @@ def test_an_unassigned_lead_turning_hot_goes_to_the_rep_of_its_territory(rep, ot
     assert assignment.rep == rep and assignment.method == "automatic"
     assert "territory UK" in assignment.reasons
     assert "0 of 40 capacity used" in assignment.reasons
+    # The lead's history carries the reasons with the owner change.
+    assert lead.history.first().history_change_reason.startswith("territory UK; 0 of 40 capacity used")
     # The new owner is told, with the reasons.
     assert "Assigned to you: territory UK" in Notification.objects.get(recipient=rep).body
 
