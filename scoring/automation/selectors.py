@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from .models import Assignment, Notification, RepContact, SlaClock
 
@@ -27,13 +27,15 @@ def assignments_of(*, lead, limit: int = 20) -> list[Assignment]:
     return list(Assignment.objects.filter(lead=lead).select_related("rep", "actor")[:limit])
 
 
-def notifications_of(*, user, limit: int = 50) -> QuerySet[Notification]:
-    """A user's notifications, unread first, newest first within each."""
-    return (
-        Notification.objects.filter(recipient=user)
-        .select_related("lead")
-        .order_by("read_at", "-created_at", "-pk")[:limit]
+def notifications_listed(*, user) -> QuerySet[Notification]:
+    """A user's notifications, unread first (NULL first on every database), newest first within each."""
+    return Notification.objects.filter(recipient=user).order_by(
+        F("read_at").asc(nulls_first=True), "-created_at", "-pk"
     )
+
+
+def notifications_of(*, user, limit: int = 50) -> QuerySet[Notification]:
+    return notifications_listed(user=user).select_related("lead")[:limit]
 
 
 def notifications_unread_count(*, user) -> int:

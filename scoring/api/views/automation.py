@@ -17,7 +17,7 @@ from leadscoring.models import Lead
 from scoring import selectors
 from scoring.automation import selectors as automation_selectors
 from scoring.automation import services as automation_services
-from scoring.automation.models import Notification, RepContact
+from scoring.automation.models import RepContact
 
 from .common import page
 
@@ -141,9 +141,7 @@ class NotificationListApi(ApiView):
         ],
     )
     def get(self, request):
-        queryset = Notification.objects.filter(recipient=request.user).order_by(
-            "read_at", "-created_at", "-pk"
-        )
+        queryset = automation_selectors.notifications_listed(user=request.user)
         paginator = self.pagination_class()
         rows = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(NotificationOut(rows, many=True).data)
