@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import signal
 import statistics
 import subprocess
@@ -195,6 +196,9 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url,
         "DEBUG": "false",
+        # A production-like server refuses the development key; this one is thrown away with the run.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "HTTPS": "false",  # plain http on loopback
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "ERROR",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",

@@ -16,7 +16,8 @@ def nav_for(user, active: str) -> dict:
     role = "Superuser" if user.is_superuser else ("Ops" if ops else ("Compliance" if compliance else "Rep"))
     return {
         "active": active,
-        "leads": ops or rep or compliance,
+        # Lead pages are the lead's rep's and ops' (README); compliance reads decisions on the audit page.
+        "leads": ops or rep,
         "rep_only": rep and not (ops or compliance),
         "performance": ops or compliance,
         "settings": ops,

@@ -1,6 +1,7 @@
 """One settings module: every deployment knob comes from the environment (django-environ)."""
 
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -14,8 +15,13 @@ env = environ.Env(
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
 DEBUG = env("DEBUG")
+# The test process configures itself (pytest-django); every other process with DEBUG off is production.
+TESTING = "pytest" in sys.modules
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+# Scripts and commands may run on the development key; serving with DEBUG off refuses it
+# (config.production, called by config.wsgi and config.asgi).
+SECRET_KEY = env("SECRET_KEY", default="") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -28,7 +34,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
@@ -43,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,13 +110,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
+# Hashed, compressed names once `collectstatic` has written its manifest; until then the plain storage,
+# with whitenoise serving straight from the apps (WHITENOISE_USE_FINDERS), so no page ever 500s for a
+# missing manifest entry.
+_MANIFEST_BUILT = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": env(
             "STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
-        if not DEBUG
+        if not DEBUG and _MANIFEST_BUILT
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -126,6 +136,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Model artifacts are written and read by our own code only (joblib + sha256 on the version).
 MODEL_ARTIFACT_DIR = Path(env("MODEL_ARTIFACT_DIR", default=str(BASE_DIR / "var" / "models")))
+
+# HTTPS in production (DEBUG off): HSTS, redirect, secure cookies. Behind a TLS-terminating proxy set
+# TRUST_X_FORWARDED_PROTO=true so the redirect sees the original scheme; HTTPS=false serves plain http
+# (a trusted network only). Dev (DEBUG on) and the tests stay on http.
+HTTPS = env.bool("HTTPS", default=not DEBUG and not TESTING)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -158,7 +181,6 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a missing credential answers 401 with an `Api-Key` challenge.
         "leadscoring.api.authentication.IntegrationKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -184,7 +206,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Push leads and activity, score leads, read tiers, reasons and analytics.\n\n"
         "Authenticate with `Authorization: Api-Key <key>` (per integration, scoped read-only or "
-        "read-write, revocable in the admin), `Authorization: Token <token>` or a session. Every error "
+        "read-write, revocable in the admin) or a signed-in session. Every error "
         'is JSON: `{"error": {"code", "message", "fields"}}`. Lists are paginated (`page`, `page_size` '
         "up to 500). Bulk lists take at most 1,000 items; bodies over 2.5 MB answer 413."
     ),
@@ -207,9 +229,14 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Activity dated further ahead than this is refused (API, services, imports): clock skew, not a typo.
+EVENT_FUTURE_SKEW_HOURS = env.int("EVENT_FUTURE_SKEW_HOURS", default=24)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# A lead named "=HYPERLINK(...)" must not become a live formula in an admin export.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# A lead named "=HYPERLINK(...)" must not become a live formula in an admin export: the resources pass
+# every cell through config.csv_safe. The library's own escaping stays off: it only drops a leading "="
+# (leaving "@", "+" and "-" formulae live) and writes empty cells as "None".
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 LOGGING = {
     "version": 1,

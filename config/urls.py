@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api.common import IdPathConverter
+from config.api.errors import json_not_found
 
 register_converter(IdPathConverter, "id")
 
@@ -22,6 +23,9 @@ urlpatterns = [
     path("api/v1/leadscoring/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ (`leads/abc`, a typo) is the JSON 404, in DEBUG too: Django's debug 404
+    # page never answers an API client.
+    re_path(r"^api/", json_not_found),
     path("", include("scoring.urls")),
     path("", include("audit.urls")),
 ]

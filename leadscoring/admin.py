@@ -1,14 +1,38 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from import_export.admin import ImportExportModelAdmin
+from import_export.results import RowResult
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Account, ActivityEvent, Deal, IntegrationKey, Lead, Rep
 from .resources import AccountResource, ActivityEventResource, DealResource, LeadResource
 
+MAX_REFUSED_MESSAGES = 20
+
 
 class HistoryImportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    """Admin with CSV/XLSX import (dry-run preview, per-row errors) and change history."""
+    """Admin with CSV/XLSX import (dry-run preview, per-row errors) and change history.
+
+    A file with some bad rows previews its valid rows with an "Import the N valid rows" button and
+    lists the refused ones with the file's row numbers; confirming imports the valid rows only.
+    """
+
+    import_template_name = "admin/leadscoring/import.html"
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        refused = getattr(result, "refused_rows", [])
+        unchanged = totals[RowResult.IMPORT_TYPE_SKIP] - len(refused)
+        messages.success(
+            request,
+            f"Import finished: {totals[RowResult.IMPORT_TYPE_NEW]} new, {totals[RowResult.IMPORT_TYPE_UPDATE]} "
+            f"updated, {unchanged} unchanged {self.model._meta.verbose_name_plural}; {len(refused)} rows refused.",
+        )
+        for row in refused[:MAX_REFUSED_MESSAGES]:
+            messages.warning(request, "; ".join(row.messages))
+        if len(refused) > MAX_REFUSED_MESSAGES:
+            messages.warning(request, f"... and {len(refused) - MAX_REFUSED_MESSAGES} more refused rows.")
 
 
 @admin.register(Account)
@@ -67,6 +91,12 @@ class DealAdmin(HistoryImportAdmin):
     list_select_related = ("account", "lead")
     raw_id_fields = ("account", "lead")
     date_hierarchy = "closed_on"
+
+
+# The library's own "API keys" make keys our authentication never accepts (it reads IntegrationKey
+# only): hidden, so the admin offers one kind of key, the kind that works.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 @admin.register(IntegrationKey)

@@ -8,8 +8,13 @@ a column feeds the field it is named after (field name or label, any case); othe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import tablib
 from django.core.exceptions import ValidationError
 from import_export import resources, results
+
+from config.csv_safe import cell_safe
 
 from .importing.errors import ImportFileError
 from .importing.reading import cell_text, headers_check
@@ -17,6 +22,12 @@ from .importing.records import existing_fetch, record_apply, record_build
 from .importing.rows import CleanRow, RowCleaner, duplicate_check
 from .importing.specs import ENTITY_SPECS
 from .models import Account, ActivityEvent, Deal, Lead
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    number: int
+    messages: list[str]
 
 
 class _FileError(results.Error):
@@ -40,6 +51,15 @@ class CleanedRowResource(resources.ModelResource):
         self.existing: dict = {}
         self.current: CleanRow | None = None
         self.unchanged = False
+        # A bad row is refused and reported; the file's valid rows are still imported (never all or none).
+        self.refused: dict[int, list[str]] = {}
+
+    def export(self, *args, **kwargs):
+        # Every exported cell through config.csv_safe: django-import-export's own escaping only drops a
+        # leading "=" (leaving "@SUM(...)", "+..." and "-..." live) and writes empty cells as "None".
+        dataset = super().export(*args, **kwargs)
+        rows = [[cell_safe(value) for value in row] for row in dataset]
+        return tablib.Dataset(*rows, headers=dataset.headers, title=dataset.title)
 
     def before_import(self, dataset, **kwargs):
         try:
@@ -79,15 +99,26 @@ class CleanedRowResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         current = self.current
         if not current.ok:
-            messages: dict[str, list[str]] = {}
-            for error in current.errors:
-                messages.setdefault(error.column or "row", []).append(str(error))
-            raise ValidationError(messages)
+            self.refused[current.number] = [str(error) for error in current.errors]
+            return
         if instance.pk is not None:
             self.unchanged = not record_apply(self.spec, instance, current)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not self.current.ok:
+            return True
         return not import_validation_errors and self.unchanged
+
+    def after_import_row(self, row, row_result, **kwargs):
+        # The row as the file numbers it (the header is row 1), as every message says it.
+        row_result.file_row = self.current.number
+        row_result.refused = self.refused.get(self.current.number, [])
+
+    def after_import(self, dataset, result, **kwargs):
+        result.refused_rows = [
+            RefusedRow(number=number, messages=messages) for number, messages in sorted(self.refused.items())
+        ]
+        result.valid_count = len(self.rows) - len(self.refused)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         # The RowCleaner is the validation: the same rules as the import commands, never written twice.

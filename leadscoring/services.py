@@ -12,6 +12,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from .event_time import future_error
 from .models import ActivityEvent, Lead
 from .signals import events_recorded, leads_changed, personal_data_read
 
@@ -75,6 +76,8 @@ def event_record(
     `rescore=False` stores the event without announcing it (`events_recorded`): for a caller that
     announces many events at once, or one that rescores the lead itself.
     """
+    if reason := future_error(occurred_at):
+        raise ValidationError({"occurred_at": [reason]})
     existing = ActivityEvent.objects.filter(source=source, external_id=external_id).first()
     if existing is not None:
         return existing, False

@@ -43,6 +43,21 @@ class LeadScoreFilter(filters.FilterSet):
         model = LeadScore
         fields = []
 
+    def __init__(self, data=None, *args, known_tiers=(), **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # The program's tier names: a tier that is not one of them is a 400, never an empty page.
+        self.known_tiers = list(known_tiers)
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        tier = self.form.cleaned_data.get("tier") if valid else None
+        if tier and self.known_tiers and tier not in self.known_tiers:
+            self.form.add_error(
+                "tier", f"Unknown tier {tier!r}; this program's tiers are {', '.join(self.known_tiers)}."
+            )
+            return False
+        return valid
+
     def filter_tier(self, queryset, name, value):
         return queryset.filter(selectors.effective_tier_q(value)) if value else queryset
 

@@ -275,3 +275,11 @@ def lead_ids_existing(*, lead_ids) -> set[int]:
 
 def lead_scores_by_lead(*, program: ScoringProgram, lead_ids) -> dict[int, LeadScore]:
     return {row.lead_id: row for row in LeadScore.objects.filter(program=program, lead_id__in=lead_ids)}
+
+
+def signal_rules_by_key(*, program: ScoringProgram) -> dict[str, dict]:
+    """Each signal's validation rules (ops may tighten them after training; the current rules apply)."""
+    return {
+        key: rules or {}
+        for key, rules in Signal.objects.filter(program=program).values_list("key", "validation_rules")
+    }

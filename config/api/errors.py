@@ -8,15 +8,18 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core import exceptions as django_exceptions
 from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
+from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .exceptions import Conflict, PayloadTooLarge
+from .exceptions import Conflict, PayloadTooLarge, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +36,30 @@ CODES = {
     415: "unsupported_media_type",
     429: "throttled",
     500: "server_error",
+    503: "service_unavailable",
 }
+
+# How long a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 10
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Lost or refused database connections (not a bad query: those are ProgrammingError)."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def unavailable_response(request):
+    """503 with Retry-After: the JSON error for the API, a readable page (no database needed) elsewhere."""
+    from django.http import HttpResponse
+
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error_body(503, ServiceUnavailable.default_detail), status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def error_body(status_code: int, message: str, fields: dict | None = None, code: str = "") -> dict:
@@ -91,6 +117,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range for its field."]})
     elif isinstance(exc, django_exceptions.RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif database_unavailable(exc):
+        logger.warning("Database unavailable: %s", exc)
+        exc = ServiceUnavailable()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -109,11 +138,17 @@ def exception_handler(exc, context):
         if isinstance(detail, exceptions.ErrorDetail) and detail.code not in ("invalid", "error", None):
             code = str(detail.code)
     response.data = error_body(response.status_code, message, fields, code=code)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
+@csrf_exempt
 def json_not_found(request, exception=None):
-    """handler404: JSON under /api/, Django's page elsewhere."""
+    """handler404: JSON under /api/, Django's page elsewhere.
+
+    CSRF-exempt: a PUT with a session cookie to a path that does not exist is a 404, not the CSRF
+    middleware's HTML 403 (there is nothing here to protect)."""
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(404, "No such endpoint or object."), status=404)
     from django.views.defaults import page_not_found
@@ -122,6 +157,9 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
+    # A middleware outside the view (sessions, auth) that lost the database lands here: still a 503.
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
             error_body(500, "Something went wrong on our side; it has been logged."), status=500

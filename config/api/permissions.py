@@ -27,6 +27,9 @@ class RolePermission(permissions.BasePermission):
         user = request.user
         if not getattr(user, "is_authenticated", False):
             return False
+        if not _handles(view, request.method):
+            # Let the view answer 405: a method it lacks is not a question of role.
+            return True
         if request.method in permissions.SAFE_METHODS:
             allowed = getattr(view, "read_roles", ())
         else:
@@ -39,3 +42,8 @@ class RolePermission(permissions.BasePermission):
             self.message = f"Your role does not allow this; it needs one of: {', '.join(allowed) or 'none'}."
             return False
         return True
+
+
+def _handles(view, method: str) -> bool:
+    name = method.lower()
+    return name in getattr(view, "http_method_names", ()) and hasattr(view, name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from config.api.common import MAX_ID
+from leadscoring.event_time import future_error
 from leadscoring.models import ActivityEvent, Lead
 
 MAX_MONEY = 10**12 - 1
@@ -93,6 +94,11 @@ class EventIn(serializers.Serializer):
     external_id = serializers.CharField(max_length=128)
     url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     properties = BoundedJSONObject(required=False, default=dict)
+
+    def validate_occurred_at(self, value):
+        if reason := future_error(value):
+            raise serializers.ValidationError(reason)
+        return value
 
     def validate(self, attrs):
         if not attrs.get("lead_id") and not attrs.get("lead_external_id"):

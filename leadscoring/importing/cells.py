@@ -175,3 +175,32 @@ def attribute_value(text: str) -> Any:
     if DECIMAL_TEXT.match(text):
         return float(text)
     return text
+
+
+def _attribute_number(text: str) -> float | int:
+    try:
+        number = Decimal(_number_text(text))
+    except InvalidOperation:
+        raise CellError("not a number") from None
+    if not number.is_finite():
+        raise CellError("not a number")
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _attribute_integer(text: str) -> int:
+    try:
+        number = _attribute_number(text)
+    except CellError:
+        raise CellError("not a whole number") from None
+    if not isinstance(number, int):
+        raise CellError("not a whole number")
+    return number
+
+
+ATTRIBUTE_PARSERS: dict[str, Callable[[str], Any]] = {
+    "text": str,
+    "number": _attribute_number,
+    "integer": _attribute_integer,
+    "boolean": _boolean_parse,
+    "date": lambda text: _date_parse(text).isoformat(),  # attributes are JSON: dates kept as ISO text
+}

@@ -20,7 +20,11 @@ KNOWN_KEYS = {
     "post_outcome",
     "ignore",
     "source_system",
+    "types",
 }
+
+# What a column kept in attributes may be declared as (`"types": {"Employee Count": "integer"}`).
+ATTRIBUTE_TYPES = ("text", "number", "integer", "boolean", "date")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Mapping:
     source_system: str | None = None
     origin: str = "the mapping"
     unknown_keys: tuple[str, ...] = ()
+    types: dict[str, str] = field(default_factory=dict)
 
     def columns_named(self) -> set[str]:
         """Every column the mapping gives a role, other than landing in attributes."""
@@ -123,7 +128,17 @@ def mapping_from_dict(raw: Any, *, origin: str = "the mapping") -> Mapping:
     if source_system is not None and (not isinstance(source_system, str) or not source_system.strip()):
         raise MappingError(f'{origin}: "source_system" must be a non-empty string')
 
+    types_raw = raw.get("types", {}) or {}
+    if not isinstance(types_raw, dict):
+        raise MappingError(f'{origin}: "types" must be an object of column name -> type')
+    for column, kind in types_raw.items():
+        if kind not in ATTRIBUTE_TYPES:
+            raise MappingError(
+                f'{origin}: "types.{column}" must be one of {", ".join(ATTRIBUTE_TYPES)}, got {json.dumps(kind)}'
+            )
+
     return Mapping(
+        types={str(column): kind for column, kind in types_raw.items()},
         entity=entity,
         fields=fields,
         id=_column(raw.get("id"), key="id", origin=origin),

@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from .cells import CellError, attribute_value, field_empty, field_parser
+from ..event_time import future_error
+from .cells import ATTRIBUTE_PARSERS, CellError, attribute_value, field_empty, field_parser
 from .errors import ImportFileError, MappingError, RowError
 from .mapping import Mapping
 from .records import LOOKUP_CHUNK
@@ -169,7 +170,17 @@ class RowCleaner:
         for column in self.extra_columns:
             text = raw[column].strip()
             key = self.renamed_extras.get(column, column)
-            row.extras[key] = None if text in mapping.missing_values else attribute_value(text)
+            if text in mapping.missing_values:
+                row.extras[key] = None
+            elif column in mapping.types:
+                # A column the mapping types: a cell that is not of that type is a row error, never
+                # kept as text for a numeric signal to ignore.
+                try:
+                    row.extras[key] = ATTRIBUTE_PARSERS[mapping.types[column]](text)
+                except CellError as error:
+                    row.errors.append(RowError(row.number, column, raw[column], str(error)))
+            else:
+                row.extras[key] = attribute_value(text)
         self._cross_checks(row)
         external_id = row.values.get("external_id")
         if external_id:
@@ -217,6 +228,10 @@ class RowCleaner:
             )
 
     def _cross_checks(self, row: CleanRow) -> None:
+        occurred_at = row.values.get("occurred_at") if self.spec.name == "event" else None
+        if reason := future_error(occurred_at):
+            column = self.columns["occurred_at"]
+            row.errors.append(RowError(row.number, column, occurred_at.isoformat(), reason))
         created, closed = row.values.get("created_on"), row.values.get("closed_on")
         if self.spec.name == "deal" and created and closed and closed < created:
             column = self.columns["closed_on"]

@@ -9,6 +9,8 @@ from rest_framework import serializers
 
 from config.api.common import MAX_ID
 from leadscoring.api.serializers import BoundedJSONObject
+from scoring import selectors
+from scoring.inline import InlineLeadCheck
 from scoring.models import Dimension, Job, ScoringModel, Signal
 
 MAX_SIGNAL_NUMBER = 1e12
@@ -48,6 +50,11 @@ class ScoreIn(serializers.Serializer):
     def validate(self, attrs):
         if ("lead_id" in attrs) == ("lead" in attrs):
             raise serializers.ValidationError({"lead": ["Give exactly one of lead_id or lead."]})
+        if "lead" in attrs:
+            program = selectors.program_by_slug(attrs.get("program"))
+            errors = InlineLeadCheck(program=program).errors(attrs["lead"])
+            if errors:
+                raise serializers.ValidationError({"lead": errors})
         return attrs
 
 

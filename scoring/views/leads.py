@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.pages import nav_for, role_required
-from config.roles import is_compliance, is_ops, is_rep
+from config.roles import is_ops, is_rep
 from leadscoring.models import Lead
 from leadscoring.services import personal_data_read_record
 
@@ -97,7 +97,7 @@ def _status_scope(qs, status: str):
 # ---------------------------------------------------------------- pages
 
 
-@role_required(is_rep, is_ops, is_compliance)
+@role_required(is_rep, is_ops)
 def leads(request: HttpRequest) -> HttpResponse:
     """My leads: sorted by score, filterable, paginated, with the Hot queue on top."""
     user = request.user
@@ -183,7 +183,7 @@ def _subtotal_rows(subtotals: dict, maxima: dict, labels: dict) -> list[dict]:
     return rows
 
 
-@role_required(is_rep, is_ops, is_compliance)
+@role_required(is_rep, is_ops)
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One lead: score, tier, reasons, what is missing, what to do, its history and activity."""
     user = request.user

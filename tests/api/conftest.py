@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config import roles
@@ -20,8 +19,9 @@ API = "/api/v1/leadscoring/"
 
 
 def token_client(user: User) -> APIClient:
+    """A signed-in person's client (people use sessions; integrations use keys, the only API credential)."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.force_login(user)
     return client
 
 

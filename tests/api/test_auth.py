@@ -1,4 +1,4 @@
-"""Who may call: integration keys (revocable, expiring, scoped), DRF tokens, sessions; throttled per caller."""
+"""Who may call: integration keys (hashed, revocable, expiring, scoped) and sessions; throttled per caller."""
 
 from datetime import timedelta
 
@@ -56,7 +56,8 @@ def test_token_and_session_authenticate(ops, ops_user):
     assert_error(session.put(API + "config", {}, format="json"), 403)
 
 
-def test_a_bad_token_is_401():
+def test_a_drf_token_is_no_credential_any_more():
+    # Tokens were stored in plaintext; people sign in (session), integrations use hashed keys.
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef")
     assert_error(client.get(API + "leads"), 401)

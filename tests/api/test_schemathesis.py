@@ -9,7 +9,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -18,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from leadscoring.models import IntegrationKey
 
 from .conftest import LeadFactory, score_lead
 
@@ -37,10 +37,13 @@ def superuser_headers(db, django_user_model, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"integration": "100000/min", "user": "100000/min"},
     }
-    admin = django_user_model.objects.create_superuser("fuzz-admin", "fuzz@example.com", "pw")
+    key, raw = IntegrationKey.objects.create_key(name="fuzz", scope=IntegrationKey.Scope.READ_WRITE)
+    admin = key.user
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
     for index in range(3):
         score_lead(LeadFactory(owner=admin if index == 0 else None), score=30.0 * index, tier="Cool")
-    yield {"Authorization": f"Token {Token.objects.create(user=admin).key}"}
+    yield {"Authorization": f"Api-Key {raw}"}
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

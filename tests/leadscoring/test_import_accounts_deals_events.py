@@ -208,3 +208,16 @@ def test_lead_history_is_untouched_by_event_imports(tmp_path, crm):
         mapping=mapping_write(tmp_path / "m.json", EVENT_MAPPING),
     )
     assert Lead.history.count() == 1
+
+
+def test_an_event_dated_far_in_the_future_is_a_row_error_and_the_others_are_kept(tmp_path, crm):
+    rows = event_rows()
+    rows[1][3] = "2099-01-01T00:00:00Z"
+    result = events_import(
+        path=csv_write(tmp_path / "e.csv", EVENT_HEADER, rows),
+        mapping=mapping_write(tmp_path / "m.json", EVENT_MAPPING),
+    )
+    assert (result.created, result.rejected) == (1, 1)
+    message = str(result.errors[0])
+    assert message.startswith('row 3, column "When", value "2099-01-01T00:00:00+00:00": ')
+    assert "in the future" in message

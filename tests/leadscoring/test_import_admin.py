@@ -15,7 +15,7 @@ def dataset(header, rows):
 
 
 def row_messages(result) -> list[str]:
-    return [m for row in result.invalid_rows for messages in row.error_dict.values() for m in messages]
+    return [message for row in result.refused_rows for message in row.messages]
 
 
 def test_lead_preview_reports_each_bad_row_with_the_commands_message_and_saves_nothing():
@@ -24,9 +24,10 @@ def test_lead_preview_reports_each_bad_row_with_the_commands_message_and_saves_n
         [["L-1", "a@example.com", "30", "SaaS"], ["L-2", "b@example.com", "ten", "SaaS"]],
     )
     result = LeadResource().import_data(data, dry_run=True)
-    assert result.has_validation_errors()
+    assert not result.has_validation_errors()  # the valid row can still be imported
     assert row_messages(result) == ['row 3, column "timeline_days", value "ten": not a whole number']
-    assert [r.import_type for r in result.rows] == ["new", "invalid"]
+    assert [(r.file_row, r.import_type) for r in result.rows] == [(2, "new"), (3, "skip")]
+    assert result.valid_count == 1
     assert Lead.objects.count() == 0
 
 
@@ -69,12 +70,12 @@ def test_event_and_deal_resources_resolve_references_and_ignore_resent_events():
         ],
     )
     result = ActivityEventResource().import_data(events, dry_run=False)
-    assert [r.import_type for r in result.rows] == ["new", "skip", "invalid"]
+    assert [r.import_type for r in result.rows] == ["new", "skip", "skip"]
     assert row_messages(result) == [
         'row 4, column "lead_external_id", value "L-9": no lead with this id in source system "crm"'
     ]
-    # django-import-export rolls the whole file back when any row is invalid; re-import the good rows.
-    ActivityEventResource().import_data(dataset(events.headers, events[:2]), dry_run=False)
+    # The bad row is refused, the good one kept: a re-import changes nothing.
+    assert ActivityEvent.objects.count() == 1
     again = ActivityEventResource().import_data(dataset(events.headers, events[:2]), dry_run=False)
     assert [r.import_type for r in again.rows] == ["skip", "skip"]
     assert ActivityEvent.objects.count() == 1
@@ -110,6 +111,43 @@ def test_admin_import_page_previews_a_csv_with_its_row_errors(admin_client):
     assert Lead.objects.count() == 0
 
 
+def upload(name: str, text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_admin_import_with_some_bad_rows_imports_the_valid_ones_on_confirm(admin_client):
+    csv_text = (
+        "external_id,email,timeline_days\n"
+        "L-1,a@example.com,30\n"
+        "L-2,b@example.com,ten\n"
+        "L-3,c@example.com,45\n"
+        "L-4,not-an-email,10\n"
+    )
+    preview = admin_client.post(
+        reverse("admin:leadscoring_lead_import"),
+        {"resource": 0, "format": 0, "import_file": upload("leads.csv", csv_text)},
+    )
+    page = preview.content.decode()
+    assert "Import the 2 valid rows" in page
+    assert "2 rows cannot be imported" in page
+    # The preview numbers rows as the file and the messages do: L-1 is row 2, L-3 row 4.
+    assert '<tr class="new">\n        <td>2</td>' in page and '<tr class="new">\n        <td>4</td>' in page
+    assert "<td>3</td><td><div>row 3, column &quot;timeline_days&quot;" in page
+    assert "<td>5</td><td><div>row 5, column &quot;email&quot;" in page
+    assert Lead.objects.count() == 0
+
+    confirm = preview.context["confirm_form"]
+    data = {name: confirm[name].value() for name in confirm.fields}
+    done = admin_client.post(reverse("admin:leadscoring_lead_process_import"), data, follow=True)
+    assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["L-1", "L-3"]
+    shown = [str(m) for m in done.context["messages"]]
+    assert shown[0].startswith("Import finished: 2 new, 0 updated, 0 unchanged leads; 2 rows refused.")
+    assert shown[1] == 'row 3, column "timeline_days", value "ten": not a whole number'
+    assert shown[2].startswith('row 5, column "email", value "not-an-email"')
+
+
 def test_admin_import_page_offers_to_confirm_a_clean_preview(admin_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -119,5 +157,5 @@ def test_admin_import_page_offers_to_confirm_a_clean_preview(admin_client):
     response = admin_client.post(
         reverse("admin:leadscoring_lead_import"), {"resource": 0, "format": 0, "import_file": upload}
     )
-    assert "Confirm import" in response.content.decode()
+    assert "Import the 1 valid row" in response.content.decode()
     assert Lead.objects.count() == 0

@@ -273,3 +273,40 @@ def test_a_lead_owner_is_found_by_username_or_email(tmp_path, django_user_model)
     assert [str(e) for e in result.errors] == [
         'row 4, column "owner", value "bob": no user (by username or e-mail) with this id'
     ]
+
+
+def test_custom_attributes_are_typed_by_the_mapping(tmp_path):
+    header = ["Prospect", "Seats", "Trial ends", "Partner", "Notes"]
+    rows = [
+        ["P-1", "12", "2026-04-01", "yes", "007"],
+        ["P-2", "ten", "2026-04-01", "no", "x"],
+        ["P-3", "1,200", "soon", "maybe", ""],
+    ]
+    mapping = {
+        "id": "Prospect",
+        "types": {"Seats": "integer", "Trial ends": "date", "Partner": "boolean", "Notes": "text"},
+    }
+    result = leads_import(
+        path=csv_write(tmp_path / "leads.csv", header, rows),
+        mapping=mapping_write(tmp_path / "m.json", mapping),
+    )
+    assert [str(e) for e in result.errors] == [
+        'row 3, column "Seats", value "ten": not a whole number',
+        'row 4, column "Trial ends", value "soon": not a date (expected YYYY-MM-DD)',
+        'row 4, column "Partner", value "maybe": not yes or no (expected yes/no, true/false or 1/0)',
+    ]
+    assert Lead.objects.get().attributes == {
+        "Seats": 12,
+        "Trial ends": "2026-04-01",
+        "Partner": True,
+        "Notes": "007",
+    }
+
+
+def test_a_type_the_importer_does_not_know_is_a_mapping_error(tmp_path):
+    path = csv_write(tmp_path / "leads.csv", ["Prospect", "Seats"], [["P-1", "3"]])
+    with pytest.raises(ImportFileError, match='"types.Seats" must be one of text, number, integer'):
+        leads_import(
+            path=path,
+            mapping=mapping_write(tmp_path / "m.json", {"id": "Prospect", "types": {"Seats": "int"}}),
+        )

@@ -269,7 +269,12 @@ class LeadListApi(ApiView):
     def get(self, request):
         program = selectors.program_for_request(request)
         queryset = selectors.lead_scores_visible(user=request.user, program=program)
-        filterset = self.filterset_class(request.query_params, queryset=queryset, request=request)
+        filterset = self.filterset_class(
+            request.query_params,
+            queryset=queryset,
+            request=request,
+            known_tiers=[tier.name for tier in selectors.tiers_for(program=program)],
+        )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         queryset = filterset.qs

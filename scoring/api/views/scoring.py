@@ -17,6 +17,7 @@ from config.api.schema import example
 from leadscoring.api.access import personal_data_read_log
 from leadscoring.models import Lead
 from scoring import selectors, services
+from scoring.inline import InlineLeadCheck
 from scoring.models import ScoringProgram
 
 from .. import serializers as s
@@ -205,9 +206,12 @@ class BatchScoreApi(ApiView):
 
     def _inline(self, items: list, program: ScoringProgram) -> dict:
         results = []
+        check = InlineLeadCheck(program=program)
         for index, raw in enumerate(items):
             try:
                 payload = s.InlineLeadField().run_validation(raw)
+                if errors := check.errors(payload):
+                    raise serializers.ValidationError(errors)
                 scored = _inline_score(payload=payload, program=program)
             except serializers.ValidationError as error:
                 results.append(_batch_error(index, None, field_errors({"lead": error.detail})))
