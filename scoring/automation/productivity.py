@@ -17,11 +17,13 @@ import statistics
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncWeek
 
 from leadscoring.models import Lead, Rep
 
-from ..analytics.queries import date_bounds
+from ..analytics.cache import dashboard_cached
+from ..analytics.queries import date_bounds, latest_changes
 from ..charts import ACCENT, ACCENT_2, MUTED, _layout, render
 from ..models import LeadScore, TierDefinition
 from .models import RepContact, SlaClock
@@ -38,96 +40,115 @@ def _reps_shown(*, viewer, only_user) -> list[Rep]:
 
 
 def rep_productivity(*, program, start: date, end: date, viewer, only_user=None) -> dict:
-    lo, hi = date_bounds(start, end)
+    """The page's figures, kept a minute like the performance dashboard's; the key moves with every new
+    decision, lead change and logged contact (a breach recorded meanwhile shows within the minute)."""
     reps = _reps_shown(viewer=viewer, only_user=only_user)
+    latest_snapshot, latest_lead_change = latest_changes()
+    latest_contact = RepContact.objects.order_by("-pk").values_list("pk", flat=True).first()
+    key = (
+        f"automation:reps:{program.pk}:{start}:{end}:{','.join(str(r.user_id) for r in reps)}:"
+        f"{latest_snapshot}:{latest_lead_change}:{latest_contact}"
+    )
+    return dashboard_cached(
+        key=key, compute=lambda: _figures(program=program, start=start, end=end, reps=reps)
+    )
+
+
+def _figures(*, program, start: date, end: date, reps: list[Rep]) -> dict:
+    lo, hi = date_bounds(start, end)
     user_ids = [r.user_id for r in reps]
     tiers = list(TierDefinition.objects.filter(program=program).order_by("rank"))
     top_two = [t.name for t in tiers[:2]]
 
+    # One row per contact and its lead's tier now (a lead has one score per program): no DISTINCT needed.
     contacts = defaultdict(lambda: {"hot_warm": 0, "other": 0})
-    for rep_id, hot_warm, total in (
-        RepContact.objects.filter(rep_id__in=user_ids, occurred_at__gte=lo, occurred_at__lt=hi)
-        .values_list("rep_id")
-        .annotate(
-            hot_warm=Count("pk", filter=Q(lead__scores__program=program, lead__scores__tier__in=top_two)),
-            total=Count("pk"),
+    for rep_id, tier, n in (
+        RepContact.objects.filter(
+            rep_id__in=user_ids, occurred_at__gte=lo, occurred_at__lt=hi, lead__scores__program=program
         )
+        .values_list("rep_id", "lead__scores__tier")
+        .annotate(n=Count("pk"))
         .order_by()
     ):
-        contacts[rep_id] = {"hot_warm": hot_warm, "other": total - hot_warm}
+        contacts[rep_id]["hot_warm" if tier in top_two else "other"] += n
 
+    # One pass over the reps' leads: created-in-range conversion and the open pipeline, per rep and tier.
     conversion = defaultdict(dict)
-    for owner_id, tier, n, won in (
-        LeadScore.objects.filter(
-            program=program, lead__owner_id__in=user_ids, lead__created_at__gte=lo, lead__created_at__lt=hi
-        )
+    pipeline_sum, pipeline_n, workload = defaultdict(float), defaultdict(int), defaultdict(int)
+    in_range = Q(lead__created_at__gte=lo, lead__created_at__lt=hi)
+    is_open = Q(lead__status__in=OPEN_STATUSES)
+    for owner_id, tier, n, won, open_n, open_sum in (
+        LeadScore.objects.filter(program=program, lead__owner_id__in=user_ids)
         .values_list("lead__owner_id", "tier")
-        .annotate(n=Count("pk"), won=Count("pk", filter=Q(lead__status=Lead.Status.CONVERTED)))
+        .annotate(
+            n=Count("pk", filter=in_range),
+            won=Count("pk", filter=in_range & Q(lead__status=Lead.Status.CONVERTED)),
+            open_n=Count("pk", filter=is_open),
+            open_sum=Sum("score", filter=is_open),
+        )
         .order_by()
     ):
-        conversion[owner_id][tier] = {"n": n, "won": won, "rate": won / n if n else None}
+        if n:
+            conversion[owner_id][tier] = {"n": n, "won": won, "rate": won / n}
+        pipeline_n[owner_id] += open_n
+        pipeline_sum[owner_id] += open_sum or 0.0
+        if tier in top_two:
+            workload[owner_id] += open_n
+    pipeline = {owner: pipeline_sum[owner] / n for owner, n in pipeline_n.items() if n}
 
-    open_scores = LeadScore.objects.filter(
-        program=program, lead__owner_id__in=user_ids, lead__status__in=OPEN_STATUSES
+    decided = Q(breached_at__isnull=False) | Q(stop_reason="contact")
+    met = Q(stop_reason="contact", stopped_at__lte=F("due_at"))
+    clocks = SlaClock.objects.filter(owner_id__in=user_ids, started_at__gte=lo, started_at__lt=hi).filter(
+        decided
     )
-    pipeline = dict(open_scores.values_list("lead__owner_id").annotate(avg=Avg("score")).order_by())
-    workload = dict(
-        open_scores.filter(tier__in=top_two).values_list("lead__owner_id").annotate(n=Count("pk")).order_by()
+    sla = {
+        owner_id: {"met": m, "decided": d}
+        for owner_id, d, m in clocks.values_list("owner_id")
+        .annotate(d=Count("pk"), m=Count("pk", filter=met))
+        .order_by()
+    }
+    weekly = list(
+        clocks.annotate(week=TruncWeek("started_at"))
+        .values_list("week")
+        .annotate(d=Count("pk"), m=Count("pk", filter=met))
+        .order_by("week")
     )
-
-    clocks = list(
-        SlaClock.objects.filter(owner_id__in=user_ids, started_at__gte=lo, started_at__lt=hi)
-        .filter(Q(breached_at__isnull=False) | Q(stop_reason="contact"))
-        .values_list("owner_id", "tier", "started_at", "stopped_at", "due_at", "stop_reason")
-        .order_by("started_at")[:MAX_CLOCK_ROWS]
-    )
-    sla = defaultdict(lambda: {"met": 0, "decided": 0})
-    weekly = defaultdict(lambda: {"met": 0, "decided": 0})
     first_contact = defaultdict(list)
-    for owner_id, tier, started, stopped, due, reason in clocks:
-        met = reason == "contact" and stopped is not None and stopped <= due
-        for bucket in (sla[owner_id], weekly[started.date().isocalendar()[:2]]):
-            bucket["decided"] += 1
-            bucket["met"] += int(met)
-        if reason == "contact" and stopped is not None:
-            first_contact[tier].append((stopped - started).total_seconds() / 3600)
+    stopped = clocks.filter(stop_reason="contact").values_list("tier", "started_at", "stopped_at")
+    for tier, started, stopped_at in stopped.order_by("started_at")[:MAX_CLOCK_ROWS]:
+        first_contact[tier].append((stopped_at - started).total_seconds() / 3600)
 
     rows = []
     for rep in reps:
-        s = sla[rep.user_id]
+        s = sla.get(rep.user_id, {"met": 0, "decided": 0})
         rows.append(
             {
                 "rep": rep,
                 "name": str(rep),
                 "contacts_hot_warm": contacts[rep.user_id]["hot_warm"],
                 "contacts_other": contacts[rep.user_id]["other"],
-                "conversion": conversion.get(rep.user_id, {}),
+                "conversion": conversion[rep.user_id],
                 "sla_met": s["met"],
                 "sla_decided": s["decided"],
                 "sla_rate": s["met"] / s["decided"] if s["decided"] else None,
                 "pipeline_score": pipeline.get(rep.user_id),
-                "workload": workload.get(rep.user_id, 0),
+                "workload": workload[rep.user_id],
                 "capacity": rep.capacity,
             }
         )
-    weeks = sorted(weekly)
     return {
         "reps": rows,
         "tiers": [t.name for t in tiers],
         "colours": {t.name: t.colour for t in tiers},
         "top_two": top_two,
         "sla_weekly": [
-            {
-                "week": f"{y}-W{w:02d}",
-                "rate": weekly[(y, w)]["met"] / weekly[(y, w)]["decided"],
-                "n": weekly[(y, w)]["decided"],
-            }
-            for y, w in weeks
+            {"week": f"{week:%Y-%m-%d}", "rate": m / d, "n": d}
+            for week, d, m in weekly
+            if week is not None and d
         ],
         "median_first_contact": {
             tier: statistics.median(hours) for tier, hours in first_contact.items() if hours
         },
-        "clocks_truncated": len(clocks) == MAX_CLOCK_ROWS,
     }
 
 
