@@ -263,8 +263,8 @@ def decisions_act(*, decisions) -> int:
     )
     for lead_id, decision in by_lead.items():
         lead = leads.get(lead_id)
-        if lead is None or lead.owner_id is None or lead.owner_id not in owners:
-            continue
+        if lead is None or lead.owner_id is None or lead.owner_id not in owners or not is_open(lead.status):
+            continue  # a closed lead has left the work queue: its owner is not told
         into_top = top is not None and decision.tier == top.name
         if not decision.previous_tier and not into_top:
             continue  # a first score tells the owner only when it is straight into the top tier

@@ -154,3 +154,9 @@ def test_api_lists_the_callers_notifications_unread_first(client, rep, program, 
     body = client.get("/api/v1/leadscoring/notifications").json()
     assert [row["lead"] for row in body["results"]] == [first.pk, second.pk]
     assert body["results"][0]["read_at"] is None
+
+
+def test_a_closed_lead_changing_tier_tells_nobody(rep, program, decide):
+    lead = make_lead(program, score=60, owner=rep, status="converted")
+    decide(lead, tier="Hot", previous="Warm")
+    assert not Notification.objects.exists()
