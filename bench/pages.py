@@ -68,8 +68,8 @@ def build(n_leads: int, decisions: int = 6, seed: int = 1):
     """Bulk-load the book; returns (program, a rep, an ops user, some of the rep's lead ids)."""
     from django.contrib.auth.models import Group, User
 
-    from leadscoring.models import Account, ActivityEvent, Lead
-    from scoring.models import LeadScore, ScoreSnapshot, ScoringModel, TierDefinition
+    from leadscoring.models import Account, ActivityEvent, Lead, Rep
+    from scoring.models import LeadScore, RepContact, ScoreSnapshot, ScoringModel, SlaClock, TierDefinition
     from scoring.selectors import program_default
 
     rng = random.Random(seed)
@@ -85,6 +85,7 @@ def build(n_leads: int, decisions: int = 6, seed: int = 1):
     for i in range(20):
         user = User.objects.create_user(username=f"rep{i}", password="x", first_name=f"Rep{i}")
         user.groups.add(rep_group)
+        Rep.objects.create(user=user, territory=COUNTRIES[i % len(COUNTRIES)], capacity=40 + i)
         reps.append(user)
     ops = User.objects.create_user(username="ops", password="x", is_staff=True)
     ops.groups.add(ops_group)
@@ -203,6 +204,44 @@ def build(n_leads: int, decisions: int = 6, seed: int = 1):
         LeadScore.objects.bulk_create(scores, batch_size=chunk)
         ScoreSnapshot.objects.bulk_create(snapshots, batch_size=chunk)
         ActivityEvent.objects.bulk_create(events, batch_size=chunk)
+        # The rep productivity page's records: an SLA clock for each owned Hot lead (most contacted,
+        # some in time), and a logged contact on every fourth owned lead.
+        owners = {lead.pk: lead.owner_id for lead in leads}
+        clocks, contacts = [], []
+        for row in scores:
+            owner_id = owners[row.lead_id]
+            if owner_id is None:
+                continue
+            if row.tier == tiers[0].name:
+                due = row.tier_since + timedelta(hours=rng.choice([1, 1, 17, 65]))
+                stopped = (
+                    row.tier_since + timedelta(hours=rng.uniform(0.2, 30)) if rng.random() < 0.8 else None
+                )
+                clocks.append(
+                    SlaClock(
+                        lead_id=row.lead_id,
+                        owner_id=owner_id,
+                        tier=row.tier,
+                        hours=1,
+                        started_at=row.tier_since,
+                        due_at=due,
+                        stopped_at=stopped,
+                        stop_reason="contact" if stopped else "",
+                        breached_at=None if stopped and stopped <= due else due,
+                    )
+                )
+            if row.lead_id % 4 == 0:
+                contacts.append(
+                    RepContact(
+                        lead_id=row.lead_id,
+                        rep_id=owner_id,
+                        kind=rng.choice(["call", "email", "meeting", "note"]),
+                        outcome=rng.choice(["connected", "no_answer", "follow_up"]),
+                        occurred_at=row.scored_at,
+                    )
+                )
+        SlaClock.objects.bulk_create(clocks, batch_size=chunk)
+        RepContact.objects.bulk_create(contacts, batch_size=chunk)
         log(f"  {start + size:,} leads")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -286,11 +325,14 @@ def time_pages(rep, ops, rep_leads, runs: int) -> dict:
         "performance_90d_cached": (ops_client, lambda i: "/lead-scoring"),
         "settings": (ops_client, lambda i: "/lead-scoring-settings"),
         "audit": (ops_client, lambda i: "/lead-scoring-audit"),
+        "reps_ops": (ops_client, lambda i: "/lead-scoring-reps"),
+        "reps_ops_cached": (ops_client, lambda i: "/lead-scoring-reps"),
+        "reps_rep": (rep_client, lambda i: "/lead-scoring-reps"),
         "audit_search": (ops_client, lambda i: f"/lead-scoring-audit?q=lead{i * 11 + 5}@example.com"),
     }
     # The dashboards cache their figures for a minute: time them cold (cache emptied before each request),
     # which is what the first view after any change costs, and once warm (performance_90d_cached).
-    cold = {"performance_90d", "performance_365d"}
+    cold = {"performance_90d", "performance_365d", "reps_ops", "reps_rep"}
     results = {}
     for name, (client, url) in pages.items():
         for i in range(2):  # warm caches (templates, plans)

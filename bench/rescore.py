@@ -32,6 +32,13 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=200, help="single events timed end to end")
     parser.add_argument("--rounds", type=int, default=2, help="pipeline passes, each followed by a COPY")
+    parser.add_argument(
+        "--notifications",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time rescoring N leads with the automation's receivers off and on (tiers churned first)",
+    )
     args = parser.parse_args()
 
     import django
@@ -155,6 +162,8 @@ def main() -> None:
         latencies.append((time.perf_counter() - t0) * 1000)
     latencies.sort()
 
+    automation = notifications_compare(lead_ids[: args.notifications], program) if args.notifications else {}
+
     def pct(q):
         return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1) if latencies else None
 
@@ -176,9 +185,61 @@ def main() -> None:
                 else None,
                 "event_to_snapshot_p50_ms": pct(0.50),
                 "event_to_snapshot_p95_ms": pct(0.95),
+                **automation,
             }
         )
     )
+
+
+def notifications_compare(lead_ids: list[int], program, rounds: int = 2) -> dict:
+    """leads/s of in-process rescoring with the automation's receivers off and on, alternated, twice:
+    as the data stands (a rescore that changes few tiers), and with churn: before every timed run each
+    lead's current tier is rotated (Hot->Warm->Cool->Cold->Hot), untimed, so nearly every decision is a
+    tier change, the receivers' worst case (notices, clocks, assignments).
+
+    The e-mail task is published to Celery's in-memory broker, not run inline: in production the publish
+    is all that happens in the scoring process (a worker sends the mail).
+    """
+    from django.conf import settings
+    from django.db.models import Case, Value, When
+
+    from config.celery import app
+    from scoring import services
+    from scoring.automation.models import Notification
+    from scoring.models import LeadScore
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    app.conf.task_always_eager = False  # publish to memory://, as a real broker would take it
+    rotate = Case(
+        When(tier="Hot", then=Value("Warm")),
+        When(tier="Warm", then=Value("Cool")),
+        When(tier="Cool", then=Value("Cold")),
+        default=Value("Hot"),
+    )
+    rates = {(churn, enabled): [] for churn in (False, True) for enabled in (False, True)}
+    notices_before = Notification.objects.count()
+    for churn in (False, True):
+        for _ in range(rounds):
+            for enabled in (False, True):
+                if churn:
+                    LeadScore.objects.filter(program=program, lead_id__in=lead_ids).update(tier=rotate)
+                settings.LEADSCORING_AUTOMATION = enabled
+                started = time.perf_counter()
+                services.leads_rescore(lead_ids=lead_ids, trigger="batch")
+                rates[(churn, enabled)].append(len(lead_ids) / (time.perf_counter() - started))
+    settings.LEADSCORING_AUTOMATION = True
+    app.conf.task_always_eager = True
+    best = {key: max(values) for key, values in rates.items()}
+    return {
+        "automation_leads": len(lead_ids),
+        "automation_off_leads_per_s": round(best[(False, False)], 1),
+        "automation_on_leads_per_s": round(best[(False, True)], 1),
+        "automation_on_ratio": round(best[(False, True)] / best[(False, False)], 3),
+        "automation_churn_off_leads_per_s": round(best[(True, False)], 1),
+        "automation_churn_on_leads_per_s": round(best[(True, True)], 1),
+        "automation_churn_on_ratio": round(best[(True, True)] / best[(True, False)], 3),
+        "automation_notifications": Notification.objects.count() - notices_before,
+    }
 
 
 if __name__ == "__main__":

@@ -49,10 +49,10 @@ class AccountAdmin(HistoryImportAdmin):
 
 @admin.register(Rep)
 class RepAdmin(SimpleHistoryAdmin):
-    list_display = ("user", "territory", "capacity", "active")
+    list_display = ("user", "territory", "capacity", "manager", "time_zone", "notify", "active")
     list_filter = ("active", "territory")
     search_fields = ("user__username", "user__first_name", "user__last_name", "territory")
-    autocomplete_fields = ("user",)
+    autocomplete_fields = ("user", "manager")
 
 
 @admin.register(Lead)

@@ -1,5 +1,7 @@
 """The CRM data scoring reads: accounts, leads, activity events, closed deals and reps."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -62,6 +64,32 @@ class Rep(models.Model):
     industries = models.JSONField(default=list, blank=True)
     capacity = models.PositiveIntegerField(default=50, help_text="Leads a week this rep can work.")
     active = models.BooleanField(default=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_reps",
+        help_text="Told when this rep misses a Hot-lead SLA.",
+    )
+    # The working calendar the SLA clock counts in: business hours of the rep's own week.
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/London.")
+    working_days = models.JSONField(
+        default=list, blank=True, help_text="Weekdays worked, 0 = Monday; empty means Monday to Friday."
+    )
+    work_starts = models.TimeField(default=datetime.time(9, 0))
+    work_ends = models.TimeField(default=datetime.time(17, 0))
+
+    class Notify(models.TextChoices):
+        IMMEDIATE = "immediate", "At once"
+        DIGEST = "digest", "Daily digest"
+
+    notify = models.CharField(
+        max_length=16,
+        choices=Notify.choices,
+        default=Notify.IMMEDIATE,
+        help_text="E-mail for tier changes other than into Hot (Hot alerts always go out at once).",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -69,6 +97,20 @@ class Rep(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.username
+
+    def clean(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from django.core.exceptions import ValidationError
+
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": f"“{self.time_zone}” is not a time zone name"}) from None
+        if any(not isinstance(d, int) or not 0 <= d <= 6 for d in self.working_days or []):
+            raise ValidationError({"working_days": "Weekdays are whole numbers 0 (Monday) to 6 (Sunday)"})
+        if self.work_ends <= self.work_starts:
+            raise ValidationError({"work_ends": "The working day must end after it starts"})
 
 
 class LeadQuerySet(models.QuerySet):

@@ -148,3 +148,26 @@ def personal_data_read_record(
         personal_data_read.send(
             sender=Lead, leads=leads, user=user, integration=integration, channel=channel, action=action
         )
+
+
+def leads_owner_set(
+    *, owner_by_lead: dict[int, int | None], actor=None, reason_by_lead: dict[int, str] | None = None
+) -> int:
+    """Hand leads to reps (user ids; None puts a lead back in the pool), one history row each, carrying
+    the lead's reason (`reason_by_lead`) as its change reason.
+
+    Sends no `leads_changed`: the owner is no scoring input, and assignment runs inside a rescore, which
+    must not ask for another. Returns how many leads changed hands.
+    """
+    from simple_history.utils import bulk_update_with_history
+
+    if not owner_by_lead:
+        return 0
+    leads = list(Lead.objects.filter(pk__in=list(owner_by_lead)))
+    changed = [lead for lead in leads if lead.owner_id != owner_by_lead[lead.pk]]
+    for lead in changed:
+        lead.owner_id = owner_by_lead[lead.pk]
+        lead._change_reason = (reason_by_lead or {}).get(lead.pk, "")[:100]  # the history column's width
+    if changed:
+        bulk_update_with_history(changed, Lead, ["owner"], batch_size=500, default_user=actor)
+    return len(changed)

@@ -370,6 +370,17 @@ class ABTestAdmin(SimpleHistoryAdmin):
 
 @admin.register(LeadFeedback)
 class LeadFeedbackAdmin(SimpleHistoryAdmin):
-    list_display = ("lead", "verdict", "user", "reason", "created_at")
-    list_filter = ("verdict",)
+    list_display = ("lead", "verdict", "user", "reason", "created_at", "reviewed_at")
+    # "Reviewed: empty" with "Bad fit" is the ops review queue.
+    list_filter = ("verdict", ("reviewed_at", admin.EmptyFieldListFilter))
     raw_id_fields = ("lead",)
+    actions = ["mark_reviewed"]
+
+    @admin.action(description="Mark the selected verdicts reviewed")
+    def mark_reviewed(self, request, queryset):
+        done = services.lead_feedback_reviewed(feedback=list(queryset), actor=request.user)
+        self.message_user(request, f"{done} verdict(s) marked reviewed.")
+
+
+# The automation's admin (assignments, rules, notifications, SLA clocks, contacts) registers itself.
+from .automation import admin as automation_admin  # noqa: E402, F401

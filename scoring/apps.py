@@ -8,6 +8,7 @@ class ScoringConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401  (connects the receivers)
+        from .automation import receivers as automation_receivers  # noqa: F401
         from .permissions import role_permissions_sync
 
         post_migrate.connect(role_permissions_sync, sender=self)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from .models import LeadFeedback, ScoringModel
+from .models import LeadFeedback, RepContact, ScoringModel
 
 
 class _Number:
@@ -102,3 +103,18 @@ class LeadFeedbackForm(forms.Form):
 
     def clean_reason(self):
         return self.cleaned_data["reason"][:500]
+
+
+class RepContactForm(forms.Form):
+    """A rep's logged contact: kind, outcome, when (blank: now) and a note."""
+
+    kind = forms.ChoiceField(choices=RepContact.Kind.choices)
+    outcome = forms.ChoiceField(choices=RepContact.Outcome.choices)
+    occurred_at = forms.DateTimeField(required=False)
+    note = forms.CharField(required=False, max_length=2000)
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data.get("occurred_at")
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value

@@ -463,10 +463,14 @@ class LeadFeedback(models.Model):
     verdict = models.CharField(max_length=8, choices=Verdict.choices)
     reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    # A bad-fit verdict waits for ops until someone reviews it (sets this in the admin).
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
+        # One verdict per rep and lead: a second click edits the first (its history keeps both).
+        constraints = [models.UniqueConstraint(fields=["lead", "user"], name="feedback_one_per_rep")]
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} on lead {self.lead_id}"
@@ -567,4 +571,6 @@ class JobChunk(models.Model):
         return f"Job #{self.job_id} chunk {self.number}: {'done' if self.done_at else 'pending'}"
 
 
+# The automation's records belong to this app; their module is scoring.automation.models.
+from .automation.models import Assignment, AssignmentRules, Notification, RepContact, SlaClock  # noqa: E402, F401
 from .integrations.models import OutboxMessage  # noqa: E402,F401  (the outbox's table is this app's)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from leadscoring.models import Lead
 from .models import (
     ABTest,
     Job,
+    LeadFeedback,
     LeadScore,
     ScoreSnapshot,
     ScoringModel,
@@ -133,9 +134,13 @@ def effective_score_q(lookup: str, value: float, *, now=None) -> Q:
 
 
 def hot_queue(*, scores: QuerySet[LeadScore], tier: TierDefinition, statuses) -> QuerySet[LeadScore]:
-    """Open leads in `tier` (effective), longest in the tier first: the ones to call now."""
-    return scores.filter(effective_tier_q(tier.name), lead__status__in=statuses).order_by(
-        "tier_since", "-score"
+    """Open leads in `tier` (effective), longest in the tier first: the ones to call now. A lead a rep
+    called a bad fit leaves the queue (it waits for ops review)."""
+    bad_fit = LeadFeedback.objects.filter(lead_id=OuterRef("lead_id"), verdict=LeadFeedback.Verdict.BAD_FIT)
+    return (
+        scores.filter(effective_tier_q(tier.name), lead__status__in=statuses)
+        .exclude(Exists(bad_fit))
+        .order_by("tier_since", "-score")
     )
 
 

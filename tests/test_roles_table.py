@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from config import roles
 from leadscoring.models import IntegrationKey
-from scoring.models import Job, ScoringModel, Signal
+from scoring.models import Job, Notification, ScoringModel, Signal
 from tests.factories import LeadFactory, ScoringModelFactory, make_user, program_with_tiers, score_lead
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,10 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "leads": {"GET": {"ops", "rep"}},
     "lead": {"GET": {"ops", "rep"}},
     "lead-feedback": {"POST": {"ops", "rep"}},
+    "lead-contact": {"POST": {"ops", "rep"}},
+    "notifications": {"GET": PEOPLE},
+    "notification": {"GET": {"rep"}},  # only its recipient opens a notification
+    "rep-productivity": {"GET": {"ops", "rep", "compliance"}},  # a rep sees their own row
     "performance": {"GET": {"ops", "compliance"}},
     "scoring-settings": {"GET": {"ops"}},
     "scoring-audit": {"GET": {"ops", "compliance"}},
@@ -50,6 +54,8 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "api-docs": {"GET": EVERYONE},
     "api:lead-list": {"GET": {"ops", "rep", "compliance", *KEYS}, "POST": {"ops", "key_rw"}},
     "api:lead-detail": {"GET": {"ops", "rep", "compliance", *KEYS}, "PATCH": {"ops", "key_rw"}},
+    "api:lead-contacts": {"POST": {"ops", "rep", "key_rw"}},
+    "api:notifications": {"GET": {"ops", "rep", "compliance", *KEYS}},
     "api:events": {"POST": {"ops", "key_rw"}},
     "api:score": {"POST": {"ops", "key_rw"}},
     "api:batch-score": {"POST": {"ops", "key_rw"}},
@@ -123,6 +129,9 @@ def world(db):
     Job.objects.create(kind=Job.Kind.TRAIN, model=model)
     job = Job.objects.create(kind=Job.Kind.BATCH_SCORE)
     signal = Signal.objects.filter(program=program).first()
+    notice = Notification.objects.create(
+        recipient=rep, lead=lead, kind="tier_change", about_at=lead.created_at, title="t"
+    )
     clients = {}
     for name, user in (("ops", ops), ("rep", rep), ("compliance", compliance)):
         clients[name] = APIClient()
@@ -138,6 +147,9 @@ def world(db):
     kwargs = {
         "lead": {"pk": lead.pk},
         "lead-feedback": {"pk": lead.pk},
+        "lead-contact": {"pk": lead.pk},
+        "notification": {"pk": notice.pk},
+        "api:lead-contacts": {"pk": lead.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "api:lead-detail": {"pk": lead.pk},
         "api:feature-detail": {"pk": signal.pk},

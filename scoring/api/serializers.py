@@ -393,9 +393,22 @@ class LeadScoreOut(StrictSerializer):
 
 
 class SlaOut(StrictSerializer):
-    hours = serializers.IntegerField()
+    """The lead's latest SLA clock, counted in its owner's business hours."""
+
+    tier = serializers.CharField()
+    hours = serializers.FloatField(help_text="Business hours allowed.")
+    started_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    stop_reason = serializers.CharField(help_text="contact, left_tier, reassigned, or empty while running.")
     breached = serializers.BooleanField()
+
+
+class AssignmentOut(StrictSerializer):
+    rep = OwnerOut(allow_null=True)
+    assigned_at = serializers.DateTimeField()
+    method = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
 
 
 class LeadDetailOut(StrictSerializer):
@@ -420,6 +433,7 @@ class LeadDetailOut(StrictSerializer):
     score = LeadScoreOut(allow_null=True)
     recommended_action = serializers.CharField()
     sla = SlaOut(allow_null=True)
+    assignment = AssignmentOut(allow_null=True)
     trend = serializers.CharField(allow_null=True)
     history = SnapshotOut(many=True)
 

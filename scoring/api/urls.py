@@ -4,11 +4,13 @@ from django.urls import path
 
 from leadscoring.api import authentication  # noqa: F401  (registers the API key scheme with drf-spectacular)
 
-from .views import analytics, config, events, features, jobs, leads, models, scoring
+from .views import analytics, automation, config, events, features, jobs, leads, models, scoring
 
 urlpatterns = [
     path("leads", leads.LeadListApi.as_view(), name="lead-list"),
     path("leads/<id:pk>", leads.LeadDetailApi.as_view(), name="lead-detail"),
+    path("leads/<id:pk>/contacts", automation.LeadContactsApi.as_view(), name="lead-contacts"),
+    path("notifications", automation.NotificationListApi.as_view(), name="notifications"),
     path("events", events.EventsApi.as_view(), name="events"),
     path("score", scoring.ScoreApi.as_view(), name="score"),
     path("batch-score", scoring.BatchScoreApi.as_view(), name="batch-score"),

@@ -126,13 +126,36 @@ def lead_override_clear(*, lead: Lead, actor, program: ScoringProgram | None = N
 
 
 def lead_feedback_record(*, lead: Lead, user, verdict: str, reason: str = "") -> LeadFeedback:
-    """A rep's 'good lead' or 'bad fit / junk' verdict; bad fits count as lost in the next training."""
-    feedback = LeadFeedback(lead=lead, user=user, verdict=verdict, reason=reason.strip())
-    feedback.full_clean()
+    """A rep's 'good lead' or 'bad fit / junk' verdict; bad fits count as lost in the next training.
+
+    One verdict per rep and lead: a second one edits the first (its history keeps both). A bad fit needs
+    a reason, leaves the Hot queue and waits for ops review."""
+    reason = (reason or "").strip()
+    if verdict == LeadFeedback.Verdict.BAD_FIT and not reason:
+        raise ValidationError({"reason": ["Say why this lead is a bad fit (e.g. student, competitor)."]})
+    feedback = (LeadFeedback.objects.filter(lead=lead, user=user).first() if user is not None else None) or (
+        LeadFeedback(lead=lead, user=user)
+    )
+    if feedback.pk is not None and (feedback.verdict, feedback.reason) != (verdict, reason):
+        feedback.reviewed_at = None  # a changed verdict is a new one for ops to look at
+    feedback.verdict, feedback.reason = verdict, reason
+    feedback.full_clean(validate_constraints=False)
     if user is not None:
         feedback._history_user = user
     feedback.save()
     return feedback
+
+
+def lead_feedback_reviewed(*, feedback: list[LeadFeedback], actor=None) -> int:
+    """Ops have looked at these verdicts: they leave the review queue (history names who)."""
+    now = timezone.now()
+    pending = [f for f in feedback if f.reviewed_at is None]
+    for f in pending:
+        f.reviewed_at = now
+        if actor is not None:
+            f._history_user = actor
+        f.save(update_fields=["reviewed_at"])
+    return len(pending)
 
 
 def program_create(*, name: str, slug: str, actor=None, **fields) -> ScoringProgram:

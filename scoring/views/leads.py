@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,15 +16,19 @@ from leadscoring.models import Lead
 from leadscoring.services import personal_data_read_record
 
 from .. import charts, selectors, services
+from ..automation import selectors as automation_selectors
+from ..automation import services as automation_services
+from ..automation.queue import CLOSED_STATUSES, OPEN_STATUSES, next_step
 from ..engine.contracts import Factor, MissingSignal
 from ..filters import LeadPageFilter
-from ..forms import LeadFeedbackForm
-from ..models import Dimension, LeadFeedback, LeadScore, ScoringModel, TierDefinition, Trend
+from ..forms import LeadFeedbackForm, RepContactForm
+from ..models import Dimension, LeadFeedback, LeadScore, RepContact, ScoringModel, TierDefinition, Trend
 
 PAGE_SIZE = 25
 HOT_QUEUE_SIZE = 8
 TREND_ARROWS = {Trend.RISING: "↑", Trend.FALLING: "↓", Trend.STABLE: "→"}
-OPEN_STATUSES = (Lead.Status.NEW, Lead.Status.CONTACTED)
+# The status filter's extra choices: the default ("") is open leads only; closed leads need asking for.
+STATUS_ALL, STATUS_CLOSED = "all", "closed"
 PAGE_FILTERS = ("tier", "source", "status", "owner", "q")
 
 
@@ -61,27 +63,11 @@ def split_factors(top_factors) -> tuple[list[dict], list[dict]]:
     return for_, against
 
 
-def sla_view(score: LeadScore, tier: TierDefinition | None, status: str, now) -> dict | None:
-    """Time left to respond to a lead still new in a tier with an SLA."""
-    if tier is None or not tier.sla_hours or status != Lead.Status.NEW:
-        return None
-    due = score.tier_since + timedelta(hours=tier.sla_hours)
-    seconds = (due - now).total_seconds()
-    minutes = int(abs(seconds) // 60)
-    span = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-    if minutes >= 48 * 60:
-        span = f"{minutes // (24 * 60)} days"
-    if seconds < 0:
-        return {"due": due, "state": "overdue", "text": f"Overdue {span}"}
-    return {"due": due, "state": "due" if seconds < 3600 else "ok", "text": f"Respond within {span}"}
-
-
-def score_row(score: LeadScore, tiers: dict[str, TierDefinition], now, *, with_sla: bool = True) -> dict:
+def score_row(score: LeadScore, tiers: dict[str, TierDefinition], now, *, clock=None) -> dict:
     lead = score.lead
     tier_name = score.effective_tier
     tier = tiers.get(tier_name)
     for_, _ = split_factors(score.top_factors)
-    top_tier = min(tiers.values(), key=lambda t: t.rank) if tiers else None
     return {
         "lead": lead,
         "score": score,
@@ -92,9 +78,20 @@ def score_row(score: LeadScore, tiers: dict[str, TierDefinition], now, *, with_s
         "trend": score.trend,
         "arrow": TREND_ARROWS.get(score.trend, "→"),
         "top_reason": for_[0]["text"] if for_ else "",
-        "action": tier.recommended_action if tier else "",
-        "sla": sla_view(score, tier, lead.status, now) if with_sla and tier is top_tier else None,
+        "action": next_step(status=lead.status, tier=tier),
+        "sla": automation_selectors.clock_view(clock, now),
     }
+
+
+def _status_scope(qs, status: str):
+    """Open leads unless the status filter asks for closed ones, any, or one status."""
+    if status == STATUS_ALL:
+        return qs
+    if status == STATUS_CLOSED:
+        return qs.filter(lead__status__in=CLOSED_STATUSES)
+    if status in Lead.Status.values:
+        return qs.filter(lead__status=status)
+    return qs.filter(lead__status__in=OPEN_STATUSES)
 
 
 # ---------------------------------------------------------------- pages
@@ -112,16 +109,23 @@ def leads(request: HttpRequest) -> HttpResponse:
     base = selectors.lead_scores_visible(user=user, program=program)
     filters = {name: request.GET.get(name, "") for name in PAGE_FILTERS}
     filters["q"] = filters["q"].strip()
-    qs = LeadPageFilter(request.GET, queryset=base, request=request, tiers=tier_list).qs
+    query = request.GET.copy()
+    query.pop("status", None)  # the status scope is applied here: open leads unless asked otherwise
+    qs = _status_scope(
+        LeadPageFilter(query, queryset=base, request=request, tiers=tier_list).qs, filters["status"]
+    )
 
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [score_row(s, tiers, now) for s in page.object_list]
-
     hot_queue = []
     filtered = any(filters.values())
+    queue = []
     if tier_list and page.number == 1 and not filtered:
-        queue = selectors.hot_queue(scores=base, tier=tier_list[0], statuses=OPEN_STATUSES)[:HOT_QUEUE_SIZE]
-        hot_queue = [score_row(s, tiers, now) for s in queue]
+        queue = list(
+            selectors.hot_queue(scores=base, tier=tier_list[0], statuses=OPEN_STATUSES)[:HOT_QUEUE_SIZE]
+        )
+    clocks = automation_selectors.clocks_running(lead_ids=[s.lead_id for s in [*page.object_list, *queue]])
+    rows = [score_row(s, tiers, now, clock=clocks.get(s.lead_id)) for s in page.object_list]
+    hot_queue = [score_row(s, tiers, now, clock=clocks.get(s.lead_id)) for s in queue]
 
     params = request.GET.copy()
     params.pop("page", None)
@@ -137,7 +141,8 @@ def leads(request: HttpRequest) -> HttpResponse:
             "hot_tier": tier_list[0] if tier_list else None,
             "tiers": tier_list,
             "sources": selectors.lead_sources(),
-            "statuses": Lead.Status.choices,
+            "statuses": [(STATUS_CLOSED, "Closed (converted or lost)"), *Lead.Status.choices],
+            "status_all": STATUS_ALL,
             "filters": filters,
             "filtered": filtered,
             "querystring": params.urlencode(),
@@ -195,16 +200,24 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )[::-1]
     signal_names = selectors.signal_names(program=program)
 
+    feedback = list(lead.feedback.select_related("user")[:10])
     context = {
         "nav": nav_for(user, "leads"),
         "lead": lead,
         "program": program,
         "score": score,
         "events": list(lead.events.all()[:40]),
-        "feedback": list(lead.feedback.select_related("user")[:10]),
+        "feedback": feedback,
+        "my_verdict": next((f for f in feedback if f.user_id == user.pk), None),
         "verdicts": LeadFeedback.Verdict.choices,
         "can_feedback": is_rep(user) or is_ops(user),
         "history_rows": history[::-1][:12],
+        "sla": automation_selectors.clock_view(automation_selectors.clock_latest(lead=lead), now),
+        "contacts": automation_selectors.contacts_of(lead=lead),
+        "contact_kinds": RepContact.Kind.choices,
+        "contact_outcomes": RepContact.Outcome.choices,
+        "can_contact": is_rep(user) or is_ops(user),
+        "assignments": automation_selectors.assignments_of(lead=lead),
     }
     if score is not None:
         tier = tiers.get(score.effective_tier)
@@ -214,9 +227,8 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 f["text"] = signal_names[f["text"]]
         context.update(
             {
-                "row": score_row(score, tiers, now, with_sla=False),
+                "row": score_row(score, tiers, now),
                 "tier": tier,
-                "sla": sla_view(score, tier, lead.status, now),
                 "factors_for": for_[:6],
                 "factors_against": against[:6],
                 "missing": [missing_view(item) for item in score.missing_signals or []],
@@ -260,4 +272,22 @@ def lead_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"Thanks: {lead} marked as “{feedback.get_verdict_display()}”. It will count in the next training.",
     )
+    return redirect("lead", pk=lead.pk)
+
+
+@require_POST
+@role_required(is_rep, is_ops)
+def lead_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """A rep logs a call, e-mail, meeting or note with its outcome; the first one stops the SLA clock."""
+    lead = get_object_or_404(selectors.leads_visible(user=request.user), pk=pk)
+    form = RepContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()))
+        return redirect("lead", pk=lead.pk)
+    try:
+        contact = automation_services.contact_log(lead=lead, rep=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect("lead", pk=lead.pk)
+    messages.success(request, f"Logged: {contact.get_kind_display()} ({contact.get_outcome_display()}).")
     return redirect("lead", pk=lead.pk)

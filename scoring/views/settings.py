@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from config.pages import nav_for, role_required
 from config.roles import is_ops
 
 from .. import analytics, forms, selectors, services
+from ..automation import selectors as automation_selectors
 from ..models import Job, ScoringModel, ScoringProgram, ScoringSettings, Signal, TierDefinition
 
 CHALLENGER_STATUSES = (ScoringModel.Status.SHADOW, ScoringModel.Status.VALIDATED, ScoringModel.Status.TRAINED)
@@ -83,6 +85,7 @@ def _settings_page(request: HttpRequest, program: ScoringProgram, *, failed: dic
     models = selectors.models_recent(program=program)
     jobs = selectors.training_jobs_recent()
     running = [j for j in jobs if j.status in (Job.Status.QUEUED, Job.Status.RUNNING)]
+    settings_row = ScoringSettings.load()
     return render(
         request,
         "scoring/settings.html",
@@ -94,8 +97,11 @@ def _settings_page(request: HttpRequest, program: ScoringProgram, *, failed: dic
             "challengers": [m for m in models if m.status in CHALLENGER_STATUSES],
             "model_rows": [_model_row(m) for m in models],
             "tier_rows": _tier_rows(program, tiers, live),
+            "capacity": automation_selectors.capacity_check(
+                program=program, tiers=tiers, now=timezone.now(), hot_capacity=settings_row.hot_capacity
+            ),
             "signals": selectors.signals_of_program(program=program),
-            "settings_row": ScoringSettings.load(),
+            "settings_row": settings_row,
             "jobs": jobs,
             "running": running or [m for m in models if m.status == ScoringModel.Status.TRAINING],
             "ab_tests": selectors.ab_tests_recent(program=program),

@@ -2,14 +2,14 @@
 (function () {
   "use strict";
 
-  // SLA countdowns tick every 30 s without a reload.
+  // SLA countdowns tick every 30 s without a reload; a clock stopped by a contact stays as it is.
   function span(minutes) {
     if (minutes >= 48 * 60) return Math.floor(minutes / 1440) + " days";
     if (minutes >= 60) return Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min";
     return minutes + " min";
   }
   function tick() {
-    document.querySelectorAll("[data-due]").forEach(function (el) {
+    document.querySelectorAll("[data-due]:not([data-stopped])").forEach(function (el) {
       var due = Date.parse(el.getAttribute("data-due"));
       if (isNaN(due)) return;
       var seconds = (due - Date.now()) / 1000;

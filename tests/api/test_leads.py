@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from audit.models import PersonalDataAccess
 from leadscoring.models import Lead
-from scoring.models import TierDefinition
+from scoring.models import SlaClock, TierDefinition
 from tests.factories import missing_signal
 
 from .conftest import API, LeadFactory, assert_error, score_lead, snapshot
@@ -108,6 +108,9 @@ def test_lead_detail_has_score_reasons_action_sla_trend_and_history(ops, scored)
     snapshot(lead, score=60, tier="Warm", at=now - timedelta(days=3))
     snapshot(lead, score=91, tier="Hot", at=now - timedelta(hours=12), previous_tier="Warm")
     snapshot(lead, score=20, tier="Cold", at=now - timedelta(days=40))
+    SlaClock.objects.create(
+        lead=lead, tier="Hot", hours=1, started_at=now - timedelta(hours=12), due_at=now - timedelta(hours=11)
+    )
     body = ops.get(f"{API}leads/{lead.pk}").json()
     assert body["score"]["score"] == 91 and body["score"]["tier"] == "Hot"
     assert body["score"]["probability"] == pytest.approx(0.455)
@@ -116,7 +119,7 @@ def test_lead_detail_has_score_reasons_action_sla_trend_and_history(ops, scored)
     assert body["score"]["missing_signals"] == [missing_signal("budget")]
     hot = TierDefinition.objects.get(name="Hot")
     assert body["recommended_action"] == hot.recommended_action
-    # Hot since 12 hours ago with a 1-hour SLA: breached.
+    # Its SLA clock started 12 hours ago with 1 business hour to run and no contact: breached.
     assert body["sla"]["hours"] == hot.sla_hours and body["sla"]["breached"] is True
     assert body["trend"] == "rising"
     # 14 days of history by default, oldest first: the 40-day-old decision is left out.

@@ -1,10 +1,13 @@
 """My leads and the lead page: what a rep sees, what they may not see, and the feedback buttons."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import PersonalDataAccess
-from scoring.models import LeadFeedback
+from scoring.models import LeadFeedback, SlaClock
 from tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +29,16 @@ def test_rep_sees_own_and_pool_leads_sorted_by_score(client, rep, other_rep, pro
 
 
 def test_rows_show_tier_reason_action_and_hot_sla(client, rep, program):
-    make_lead(program, score=91, owner=rep)
+    lead = make_lead(program, score=91, owner=rep)
+    now = timezone.now()
+    SlaClock.objects.create(
+        lead=lead,
+        owner=rep,
+        tier="Hot",
+        hours=1,
+        started_at=now - timedelta(minutes=30),
+        due_at=now + timedelta(minutes=30),
+    )
     client.force_login(rep)
 
     page = client.get(reverse("leads"))

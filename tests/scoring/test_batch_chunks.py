@@ -74,15 +74,15 @@ def test_a_redelivered_chunk_that_committed_is_a_no_op_and_progress_never_passes
 
 
 def test_a_chunk_that_falls_back_to_lead_by_lead_is_logged_and_recorded_on_the_job(book, monkeypatch, caplog):
-    real = scoring_module.engine_score
+    real = scoring_module.engine_batch
 
-    def engine_score(*, model, frame):
+    def engine_batch(*, model, frame):
         # Fault injection: scoring a whole chunk fails; one lead at a time works.
         if len(frame) > 1:
             raise RuntimeError("deadlock detected")
         return real(model=model, frame=frame)
 
-    monkeypatch.setattr(scoring_module, "engine_score", engine_score)
+    monkeypatch.setattr(scoring_module, "engine_batch", engine_batch)
     job = _queued_job(lead_ids=list(Lead.objects.order_by("id").values_list("id", flat=True)[:5]))
     (chunk,) = job.chunks.all()
     services.job_chunk_run(chunk_id=chunk.pk)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +19,8 @@ from leadscoring.api import serializers as s
 from leadscoring.api.access import personal_data_read_log
 from leadscoring.models import Lead
 from scoring import selectors
+from scoring.automation import selectors as automation_selectors
+from scoring.automation.queue import next_step
 from scoring.filters import LeadScoreFilter
 
 from .. import serializers as ss
@@ -130,7 +130,25 @@ LEAD_DETAIL_EXAMPLE = {
         "override": None,
     },
     "recommended_action": "Call now: respond within 1 business hour",
-    "sla": {"hours": 1, "due_at": "2026-03-01T10:30:00Z", "breached": False},
+    "sla": {
+        "tier": "Hot",
+        "hours": 1.0,
+        "started_at": "2026-03-01T09:30:00Z",
+        "due_at": "2026-03-01T10:30:00Z",
+        "stopped_at": "2026-03-01T09:52:00Z",
+        "stop_reason": "contact",
+        "breached": False,
+    },
+    "assignment": {
+        "rep": {"id": 3, "username": "sam"},
+        "assigned_at": "2026-03-01T09:30:00Z",
+        "method": "automatic",
+        "reasons": [
+            "territory UK",
+            "12 of 40 capacity used",
+            "31% win rate on Software (8 of 20 closed, shrunk toward the team's 25%)",
+        ],
+    },
     "trend": "rising",
     "history": [DECISION_EXAMPLE],
 }
@@ -174,11 +192,35 @@ def lead_detail_data(*, lead: Lead, program, history_days: int) -> dict:
             "model_version": score_row.model.version if score_row.model else None,
             "override": override,
         }
-        if tier is not None:
-            recommended_action = tier.recommended_action
-            if tier.sla_hours:
-                due_at = score_row.tier_since + timedelta(hours=tier.sla_hours)
-                sla = {"hours": tier.sla_hours, "due_at": due_at, "breached": due_at < timezone.now()}
+        recommended_action = next_step(status=lead.status, tier=tier)
+    clock = automation_selectors.clock_latest(lead=lead)
+    if clock is not None:
+        sla = {
+            "tier": clock.tier,
+            "hours": clock.hours,
+            "started_at": clock.started_at,
+            "due_at": clock.due_at,
+            "stopped_at": clock.stopped_at,
+            "stop_reason": clock.stop_reason,
+            "breached": clock.breached_at is not None
+            or (clock.stopped_at is None and clock.due_at < timezone.now())
+            or (
+                clock.stopped_at is not None
+                and clock.stop_reason == "contact"
+                and clock.stopped_at > clock.due_at
+            ),
+        }
+    latest = automation_selectors.assignments_of(lead=lead, limit=1)
+    assignment = (
+        {
+            "rep": _owner(latest[0].rep),
+            "assigned_at": latest[0].assigned_at,
+            "method": latest[0].method,
+            "reasons": latest[0].reasons,
+        }
+        if latest
+        else None
+    )
     history = selectors.lead_score_history(lead=lead, program=program, days=history_days)
     account = lead.account
     return {
@@ -200,6 +242,7 @@ def lead_detail_data(*, lead: Lead, program, history_days: int) -> dict:
         "score": score,
         "recommended_action": recommended_action,
         "sla": sla,
+        "assignment": assignment,
         "trend": score["trend"] if score else None,
         "history": list(history),
     }

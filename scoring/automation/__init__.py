@@ -1,0 +1,1 @@
+"""Acting on scores: the work queue's rules, assignment, notifications and the Hot-lead SLA clock."""
