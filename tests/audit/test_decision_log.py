@@ -18,7 +18,6 @@ from scoring.models import DECISION_LOG_TRIGGER, ScoreSnapshot
 from scoring.selectors import program_default
 from scoring.services.chain import decision_digest, json_text_as_written
 from scoring.services.decisions import DIGEST_COLUMNS, JSON_COLUMNS, DecisionRow, decisions_record
-from tests.conftest import require
 from tests.factories import LeadFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -149,9 +148,9 @@ def test_deleting_a_lead_erases_it_and_keeps_its_decisions():
 
 
 def test_postgresql_refuses_update_and_delete_of_a_decision_at_the_database():
-    require(
-        connection.vendor == "postgresql", "the append-only trigger exists on PostgreSQL only (DATABASE_URL)"
-    )
+    if connection.vendor != "postgresql":
+        # CI runs it in its PostgreSQL leg; the SQLite leg has no trigger to test.
+        pytest.skip("the append-only trigger exists on PostgreSQL only (DATABASE_URL)")
     decision = _decisions(1)[0]
     for sql in (
         f"UPDATE scoring_scoresnapshot SET score = 99 WHERE id = {decision.pk}",
