@@ -95,8 +95,10 @@ def test_a_resent_event_is_a_no_op(deployed_model, django_capture_on_commit_call
             lead=lead, kind="pricing_page", occurred_at=timezone.now(), source="web", external_id="dup-1"
         )
     assert (created, again) == (True, False)
-    # One rescore queued (the rescore itself may queue a tier-change e-mail: not counted here).
-    assert len([c for c in callbacks if "leads_rescore_queue" in c.__qualname__]) == 1
+    # One rescore requested through the outbox, one drain published (the rescore itself may queue a
+    # tier-change e-mail: not counted here), and one event decision.
+    assert len([c for c in callbacks if c.__qualname__ == "_drain_publish"]) == 1
+    assert ScoreSnapshot.objects.filter(lead=lead, trigger="event").count() == 1
     assert lead.events.filter(external_id="dup-1").count() == 1
 
 
