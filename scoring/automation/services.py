@@ -558,3 +558,56 @@ __all__ = [
     "notifications_store",
     "sla_breaches_record",
 ]
+
+
+# ---------------------------------------------------------------- catching up with scores already given
+
+
+def automation_catch_up(*, now: datetime | None = None) -> dict:
+    """Act on the tiers leads already hold, once: the automation otherwise reacts only to tier changes,
+    so leads that were Hot or Warm before it ran (a fresh demo, an upgrade) would wait with no owner
+    and no clock. Open unassigned leads in the assigned tiers are assigned (or pooled, ops told); open
+    owned leads in a clocked tier without a running clock get one, started now (not back-dated: a clock
+    that was never shown to the rep must not be breached already). Running it again changes nothing.
+    Returns how many leads were assigned, pooled and clocked."""
+    now = now or timezone.now()
+    default_id = ScoringProgram.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    if default_id is None:
+        return {"assigned": 0, "pooled": 0, "clocks_started": 0}
+    tiers = _tiers_by_name(default_id)
+    rules = AssignmentRules.load()
+    tier_of = dict(
+        LeadScore.objects.filter(program_id=default_id, lead__status__in=OPEN_STATUSES).values_list(
+            "lead_id", "tier"
+        )
+    )
+    assign_tiers = _assign_tiers(tiers, rules)
+    unassigned = list(
+        Lead.objects.filter(
+            pk__in=[lead_id for lead_id, tier in tier_of.items() if tier in assign_tiers], owner__isnull=True
+        ).select_related("account")
+    )
+    assigned = pooled = 0
+    if unassigned:
+        rows, notices = leads_assign(
+            leads=unassigned,
+            program_id=default_id,
+            tiers=assign_tiers,
+            method=Assignment.Method.AUTOMATIC,
+            at=now,
+        )
+        notifications_store(notices)
+        assigned = sum(1 for row in rows if row.rep_id is not None)
+        pooled = len(rows) - assigned
+    clocked = _clocked_tiers(tiers, rules)
+    running = set(SlaClock.objects.filter(stopped_at__isnull=True).values_list("lead_id", flat=True))
+    waiting = [
+        lead
+        for lead in Lead.objects.filter(
+            pk__in=[lead_id for lead_id, tier in tier_of.items() if tier in clocked], owner__isnull=False
+        )
+        if lead.pk not in running
+    ]
+    if waiting:
+        _clocks_start(leads=waiting, tier={lead.pk: clocked[tier_of[lead.pk]] for lead in waiting}, at=now)
+    return {"assigned": assigned, "pooled": pooled, "clocks_started": len(waiting)}

@@ -4,6 +4,7 @@ Idempotent. It lives in scoring, not beside load_demo, because it trains and dep
 loads the data and knows nothing of models.
 """
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from leadscoring.demo.process import DEFAULT_LEADS
@@ -51,6 +52,9 @@ class Command(BaseCommand):
             )
         elif live is not None:
             self.stdout.write(f"Live model: {live}.")
+        if live is not None:
+            # The demo's leads were scored before the automation had anything to react to.
+            call_command("automation_catch_up", stdout=self.stdout)
 
         self.stdout.write("Logins:")
         for login in result.logins:
