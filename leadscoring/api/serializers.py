@@ -15,6 +15,19 @@ from leadscoring.models import ActivityEvent, Lead
 MAX_MONEY = 10**12 - 1
 
 
+def money_field() -> serializers.DecimalField:
+    """An optional amount of money: a JSON number (as the schema says), 0 to MAX_MONEY, cents."""
+    return serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_MONEY,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
+
+
 @extend_schema_field(OpenApiTypes.OBJECT)
 class BoundedJSONObject(serializers.JSONField):
     """A JSON object (not a list or a scalar) of bounded size."""
@@ -62,24 +75,8 @@ class LeadFieldsIn(StrictSerializer):
     country = serializers.CharField(required=False, allow_blank=True, max_length=64)
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     converted_at = serializers.DateTimeField(required=False, allow_null=True)
-    revenue = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        max_value=MAX_MONEY,
-        required=False,
-        allow_null=True,
-        coerce_to_string=False,  # a JSON number in, as the schema says
-    )
-    budget = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        max_value=MAX_MONEY,
-        required=False,
-        allow_null=True,
-        coerce_to_string=False,  # a JSON number in, as the schema says
-    )
+    revenue = money_field()
+    budget = money_field()
     authority = serializers.BooleanField(required=False, allow_null=True)
     need = serializers.CharField(required=False, allow_blank=True, max_length=255)
     timeline_days = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=36500)
