@@ -186,76 +186,40 @@ def activity_stream(
     def user_name(user) -> str:
         return user.get_username() if user is not None else ""
 
+    def entry(at, kind: str, actor: str, what: str, ip: str = "") -> dict:
+        return {"at": at, "kind": kind, "actor": actor, "ip": ip, "what": what}
+
     rows: list[dict] = []
     if kind in ("", "sign-in"):
         for a in window(UserActivity.objects.select_related("user"), "created_at"):
-            who = user_name(a.user) or a.username
             rows.append(
-                {
-                    "at": a.created_at,
-                    "kind": "sign-in",
-                    "actor": who,
-                    "ip": a.ip or "",
-                    "what": a.get_kind_display(),
-                }
+                entry(
+                    a.created_at, "sign-in", user_name(a.user) or a.username, a.get_kind_display(), a.ip or ""
+                )
             )
     if kind in ("", "config"):
         for change in config_changes(limit=limit or 10**9):
             if (start is None or change["at"] >= start) and (end is None or change["at"] < end):
-                rows.append(
-                    {
-                        "at": change["at"],
-                        "kind": "config",
-                        "actor": user_name(change["user"]),
-                        "ip": "",
-                        "what": f"{change['type']} {change['label']}"
-                        + (f" ({change['reason']})" if change["reason"] else ""),
-                    }
-                )
+                reason = f" ({change['reason']})" if change["reason"] else ""
+                what = f"{change['type']} {change['label']}{reason}"
+                rows.append(entry(change["at"], "config", user_name(change["user"]), what))
     if kind in ("", "export"):
         for e in window(ExportLog.objects.select_related("user"), "created_at"):
-            rows.append(
-                {
-                    "at": e.created_at,
-                    "kind": "export",
-                    "actor": user_name(e.user),
-                    "ip": "",
-                    "what": f"{e.kind}: {e.rows:,} rows, sha256 {e.sha256[:12]}",
-                }
-            )
+            what = f"{e.kind}: {e.rows:,} rows, sha256 {e.sha256[:12]}"
+            rows.append(entry(e.created_at, "export", user_name(e.user), what))
     if kind in ("", "erasure"):
         for e in window(Erasure.objects.select_related("user"), "created_at"):
-            rows.append(
-                {
-                    "at": e.created_at,
-                    "kind": "erasure",
-                    "actor": user_name(e.user),
-                    "ip": "",
-                    "what": f"lead {e.lead_id} erased ({e.request_ref or e.reason})",
-                }
-            )
+            what = f"lead {e.lead_id} erased ({e.request_ref or e.reason})"
+            rows.append(entry(e.created_at, "erasure", user_name(e.user), what))
     if kind in ("", "admin"):
         for e in window(LogEntry.objects.select_related("user", "content_type"), "action_time"):
-            rows.append(
-                {
-                    "at": e.action_time,
-                    "kind": "admin",
-                    "actor": user_name(e.user),
-                    "ip": "",
-                    "what": f"{e.get_change_message() or 'changed'}: {e.content_type.name if e.content_type else ''} {e.object_repr}",
-                }
-            )
+            model = e.content_type.name if e.content_type else ""
+            what = f"{e.get_change_message() or 'changed'}: {model} {e.object_repr}"
+            rows.append(entry(e.action_time, "admin", user_name(e.user), what))
     if kind in ("", "read"):
         for a in window(PersonalDataAccess.objects.select_related("user"), "created_at"):
-            rows.append(
-                {
-                    "at": a.created_at,
-                    "kind": "read",
-                    "actor": user_name(a.user) or a.integration,
-                    "ip": "",
-                    "what": f"{a.channel} {a.action}: lead {a.lead_external_id}",
-                }
-            )
+            what = f"{a.channel} {a.action}: lead {a.lead_external_id}"
+            rows.append(entry(a.created_at, "read", user_name(a.user) or a.integration, what))
     if actor:
         rows = [r for r in rows if actor.lower() in (r["actor"] or "").lower()]
     rows.sort(key=lambda r: r["at"], reverse=True)
