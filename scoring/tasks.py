@@ -16,6 +16,8 @@ from .models import Job, JobChunk
 
 @shared_task(acks_late=True)
 def lead_rescore_task(lead_id: int, trigger: str) -> int:
+    # Nothing publishes this any more (rescore requests go through the outbox); it stays one release so
+    # that messages a broker still holds from before the upgrade are run, not refused as unknown tasks.
     lead = Lead.objects.filter(pk=lead_id).first()
     if lead is None:
         return 0
